@@ -1,0 +1,149 @@
+import regex
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+# The permission that makes a member an administrator of their organization.
+# It is granted through the "Administrators" group.
+ADMINISTRATOR_PERMISSION = "licensing.manage_licenses"
+
+
+class Organization(models.Model):
+    """A customer company. Every member belongs to exactly one."""
+
+    name = models.CharField(max_length=200)
+    region = CountryField(help_text="Country where the organization is served.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def administrators(self):
+        """Active users holding the administrator permission, directly or by group."""
+        app_label, codename = ADMINISTRATOR_PERMISSION.split(".")
+        granted = models.Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        ) | models.Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        return self.filter(
+            models.Q(pk__in=self.model.objects.filter(granted).values("pk")),
+            is_active=True,
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Sign-in matches the email address regardless of letter case, as the
+        # unique constraint on Lower("email") does.
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required to create a user.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address.
+
+    Members belong to an organization. Support staff of the provider have none
+    and work in the Django admin.
+    """
+
+    email = models.EmailField("email address")
+    full_name = models.CharField(max_length=150, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="Empty for support staff.",
+    )
+    is_staff = models.BooleanField(
+        "staff status",
+        default=False,
+        help_text="Designates whether the user can sign in to the Django admin.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ", 1)[0] if self.full_name else self.email
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email
+
+    @property
+    def initials(self):
+        """Up to two user-perceived characters for the avatar.
+
+        The first characters of the first and last words of the name, or the
+        first character of the email address when the name is blank. `\\X`
+        matches a whole grapheme cluster, so a letter with a combining accent
+        or an emoji made of several code points is never cut in half.
+        """
+        words = self.full_name.split()
+        if not words:
+            words = [self.email]
+        if len(words) > 1:
+            words = [words[0], words[-1]]
+        letters = [regex.match(r"\X", word).group() for word in words]
+        return "".join(_upper_if_same_length(letter) for letter in letters)
+
+    @property
+    def is_administrator(self):
+        return (
+            self.is_active
+            and self.organization_id is not None
+            and self.has_perm(ADMINISTRATOR_PERMISSION)
+        )
+
+
+def _upper_if_same_length(letter):
+    # "ß".upper() is "SS": keep such letters as they are so initials stay two
+    # characters at most.
+    upper = letter.upper()
+    return upper if len(upper) == len(letter) else letter

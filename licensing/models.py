@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count
+from django.utils import timezone
+
+
+class LicenseType(models.Model):
+    """An entry of the catalog, such as Virtual Fax or Call Queue – Agent."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    summary = models.CharField(max_length=200, help_text="One line shown beside the name.")
+    description = models.TextField(blank=True)
+    features = models.TextField(blank=True, help_text="One feature per line.")
+    includes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="included_in",
+        help_text="License types whose features this one carries as well.",
+    )
+    is_automatic = models.BooleanField(
+        "automatic",
+        default=False,
+        help_text=(
+            "Every member has it without an assignment; it is never limited and "
+            "never counted against a quantity."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in which the catalog is listed."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def feature_list(self):
+        return [line.strip() for line in self.features.splitlines() if line.strip()]
+
+
+class HoldingQuerySet(models.QuerySet):
+    def with_in_use(self):
+        return self.annotate(in_use=Count("assignments"))
+
+
+class Holding(models.Model):
+    """The seats of one license type that an organization bought.
+
+    An empty quantity means unlimited. Seat counts are derived from the
+    assignment rows and never stored, so they cannot drift from them.
+    Automatic license types need no holding: every member has them.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="holdings"
+    )
+    license_type = models.ForeignKey(
+        LicenseType, on_delete=models.PROTECT, related_name="holdings"
+    )
+    quantity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seats bought. Leave empty for unlimited."
+    )
+
+    objects = HoldingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["license_type__position", "license_type__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "license_type"],
+                name="holding_one_per_organization_and_type",
+            ),
+        ]
+        permissions = [
+            ("manage_licenses", "Can assign and remove the organization's licenses"),
+        ]
+
+    def __str__(self):
+        return f"{self.license_type} for {self.organization}"
+
+
+class Assignment(models.Model):
+    """One seat of a holding, given to one member."""
+
+    holding = models.ForeignKey(
+        Holding, on_delete=models.CASCADE, related_name="assignments"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holding", "member"], name="assignment_one_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.holding.license_type} for {self.member}"
+
+
+class Event(models.Model):
+    """One change to an organization's licenses, written once and never edited.
+
+    Names are copied into the row so the history still reads after a member or
+    a license type is deleted.
+    """
+
+    class Action(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        REMOVED = "removed", "Removed"
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", "Portal"
+        ADMIN = "admin", "Django admin"
+        COMMAND = "command", "Management command"
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(max_length=20, choices=Action)
+    source = models.CharField(max_length=20, choices=Source)
+    license_type = models.ForeignKey(
+        LicenseType, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    license_name = models.CharField(max_length=100)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    member_email = models.EmailField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_email = models.EmailField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.license_name} for {self.member_email}"

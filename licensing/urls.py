@@ -1,0 +1,40 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+app_name = "licensing"
+
+urlpatterns = [
+    path(
+        "profile/",
+        RedirectView.as_view(pattern_name="licensing:my_licenses"),
+        name="profile",
+    ),
+    path("profile/licenses/", views.my_licenses, name="my_licenses"),
+    path(
+        "settings/",
+        RedirectView.as_view(pattern_name="licensing:organization_licenses"),
+        name="settings",
+    ),
+    path(
+        "settings/licenses/",
+        views.organization_licenses,
+        name="organization_licenses",
+    ),
+    path(
+        "settings/licenses/<int:holding_id>/members/",
+        views.member_choices,
+        name="member_choices",
+    ),
+    path(
+        "settings/licenses/<int:holding_id>/assign/",
+        views.assign,
+        name="assign",
+    ),
+    path(
+        "settings/licenses/<int:holding_id>/remove/",
+        views.remove,
+        name="remove",
+    ),
+]

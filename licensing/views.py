@@ -1,0 +1,252 @@
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import User
+
+from . import services
+from .forms import SEARCH_MAX_LENGTH, SeatChangeForm
+from .models import Assignment, Holding, LicenseType
+
+SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
+MEMBER_CHOICES_LIMIT = 20
+
+
+def administrator_required(view):
+    """Let through administrators of an organization; answer 403 to anyone else."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_administrator:
+            raise PermissionDenied(
+                "Only your organization's administrators can open Settings."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+def my_licenses(request):
+    member = request.user
+    license_types = list(
+        LicenseType.objects.filter(
+            Q(is_automatic=True) | Q(holdings__assignments__member=member)
+        )
+        .distinct()
+        .prefetch_related("includes")
+    )
+    if member.organization_id is None:
+        # Support staff belong to no organization and hold no licenses.
+        license_types, administrators = [], []
+    elif all(license_type.is_automatic for license_type in license_types):
+        administrators = User.objects.filter(
+            organization_id=member.organization_id
+        ).administrators()
+    else:
+        administrators = []
+    return render(
+        request,
+        "licensing/my_licenses.html",
+        {"license_types": license_types, "administrators": administrators},
+    )
+
+
+@dataclass
+class LicenseCard:
+    """What one card of Settings > Licenses shows about one license type."""
+
+    license_type: LicenseType
+    holding: Holding | None  # None for an automatic type, which needs no holding
+    in_use: int
+    holders: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return None if self.holding is None else self.holding.quantity
+
+    @property
+    def remaining(self):
+        if self.total is None:
+            return None
+        return max(self.total - self.in_use, 0)
+
+    @property
+    def dom_id(self):
+        return f"license-{self.license_type.slug}"
+
+
+def build_license_cards(organization):
+    """Build one card per license type the organization holds, in catalog order.
+
+    Automatic types are listed too: every member has them. The number of
+    queries does not depend on the number of members.
+    """
+    holdings = (
+        Holding.objects.filter(organization=organization)
+        .with_in_use()
+        .select_related("license_type")
+        .prefetch_related("license_type__includes")
+    )
+    holders = {}
+    for assignment in (
+        Assignment.objects.filter(holding__organization=organization)
+        .select_related("member")
+        .order_by("member__full_name", "member__email")
+    ):
+        holders.setdefault(assignment.holding_id, []).append(assignment.member)
+    cards = [
+        LicenseCard(h.license_type, h, h.in_use, holders.get(h.pk, []))
+        for h in holdings
+    ]
+    automatic_types = LicenseType.objects.filter(is_automatic=True).prefetch_related(
+        "includes"
+    )
+    if automatic_types:
+        member_count = organization.members.filter(is_active=True).count()
+        cards += [LicenseCard(t, None, member_count) for t in automatic_types]
+    cards.sort(key=lambda card: (card.license_type.position, card.license_type.name))
+    return cards
+
+
+def find_member_choices(holding, search):
+    """Active members who do not hold the type, matching the search text.
+
+    Returns at most MEMBER_CHOICES_LIMIT members and whether more match.
+    """
+    members = holding.organization.members.filter(is_active=True).exclude(
+        assignments__holding=holding
+    )
+    if search:
+        members = members.filter(
+            Q(full_name__icontains=search) | Q(email__icontains=search)
+        )
+    found = list(members.order_by("full_name", "email")[: MEMBER_CHOICES_LIMIT + 1])
+    return found[:MEMBER_CHOICES_LIMIT], len(found) > MEMBER_CHOICES_LIMIT
+
+
+@require_GET
+@administrator_required
+def organization_licenses(request):
+    organization = request.user.organization
+    open_holding = None
+    if request.GET.get("open", "").isdigit():
+        open_holding = Holding.objects.filter(
+            pk=request.GET["open"], organization=organization
+        ).first()
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    return _render_licenses(request, open_holding=open_holding, search=search)
+
+
+@require_GET
+@administrator_required
+@vary_on_headers("HX-Request")
+def member_choices(request, holding_id):
+    holding = _get_holding(request, holding_id)
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    if not request.htmx:
+        query = urlencode({"open": holding.pk, "q": search})
+        return redirect(f"{reverse('licensing:organization_licenses')}?{query}")
+    choices, more = find_member_choices(holding, search)
+    return render(
+        request,
+        f"{SETTINGS_TEMPLATE}#member_choices",
+        {"holding": holding, "choices": choices, "more_choices": more, "q": search},
+    )
+
+
+@require_POST
+@administrator_required
+@vary_on_headers("HX-Request")
+def assign(request, holding_id):
+    return _change_seat(
+        request, holding_id, services.assign_license, "{member} now holds {license}."
+    )
+
+
+@require_POST
+@administrator_required
+@vary_on_headers("HX-Request")
+def remove(request, holding_id):
+    return _change_seat(
+        request,
+        holding_id,
+        services.remove_license,
+        "{license} was removed from {member}.",
+    )
+
+
+def _get_holding(request, holding_id):
+    # Scoping the lookup to the user's organization answers another
+    # organization's holding with 404, as if it did not exist.
+    return get_object_or_404(
+        Holding.objects.select_related("license_type", "organization"),
+        pk=holding_id,
+        organization_id=request.user.organization_id,
+    )
+
+
+def _change_seat(request, holding_id, change, success_message):
+    holding = _get_holding(request, holding_id)
+    form = SeatChangeForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(message for errors in form.errors.values() for message in errors)
+        search = form.cleaned_data.get("q", "")
+        return _render_licenses(
+            request, open_holding=holding, search=search, error=error, status=400
+        )
+    search = form.cleaned_data["q"]
+    member = get_object_or_404(
+        User, pk=form.cleaned_data["member"], organization_id=holding.organization_id
+    )
+    try:
+        change(holding=holding, member=member, acting_user=request.user)
+    except services.LicensingError as error:
+        return _render_licenses(
+            request, open_holding=holding, search=search, error=str(error), status=409
+        )
+    notice = success_message.format(member=member, license=holding.license_type.name)
+    if request.htmx:
+        return _render_licenses(
+            request, open_holding=holding, search=search, notice=notice
+        )
+    messages.success(request, notice)
+    query = urlencode({"open": holding.pk, "q": search})
+    url = reverse("licensing:organization_licenses")
+    return redirect(f"{url}?{query}#license-{holding.license_type.slug}")
+
+
+def _render_licenses(
+    request, *, open_holding=None, search="", error="", notice="", status=200
+):
+    """Render Settings > Licenses, or only the changed card for htmx.
+
+    The htmx answer also carries the page's seat totals, swapped out of band,
+    so every count on the page stays current without a reload.
+    """
+    cards = build_license_cards(request.user.organization)
+    context = {
+        "cards": cards,
+        "open_holding": open_holding,
+        "q": search,
+        "error": error,
+        "notice": notice,
+    }
+    if open_holding is not None:
+        context["choices"], context["more_choices"] = find_member_choices(
+            open_holding, search
+        )
+    template = SETTINGS_TEMPLATE
+    if request.htmx and open_holding is not None:
+        template = f"{SETTINGS_TEMPLATE}#seat_change"
+        context["card"] = next(c for c in cards if c.holding == open_holding)
+        context["oob"] = True
+    return render(request, template, context, status=status)
