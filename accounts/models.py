@@ -99,7 +99,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="user_email_unique_ignoring_case",
-                violation_error_message="A user with this email address already exists.",
+                violation_error_message=(
+                    "A user with this email address already exists."
+                ),
             ),
         ]
 

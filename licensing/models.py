@@ -9,7 +9,9 @@ class LicenseType(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
-    summary = models.CharField(max_length=200, help_text="One line shown beside the name.")
+    summary = models.CharField(
+        max_length=200, help_text="One line shown beside the name."
+    )
     description = models.TextField(blank=True)
     features = models.TextField(blank=True, help_text="One feature per line.")
     includes = models.ManyToManyField(
@@ -153,4 +155,6 @@ class Event(models.Model):
         ordering = ["-occurred_at", "-pk"]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.license_name} for {self.member_email}"
+        return (
+            f"{self.get_action_display()} {self.license_name} for {self.member_email}"
+        )

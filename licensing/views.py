@@ -37,6 +37,9 @@ def administrator_required(view):
 @require_GET
 def my_licenses(request):
     member = request.user
+    if member.organization_id is None:
+        # Support staff belong to no organization and hold no licenses.
+        return render(request, "licensing/my_licenses.html", {"license_types": []})
     license_types = list(
         LicenseType.objects.filter(
             Q(is_automatic=True) | Q(holdings__assignments__member=member)
@@ -44,19 +47,20 @@ def my_licenses(request):
         .distinct()
         .prefetch_related("includes")
     )
-    if member.organization_id is None:
-        # Support staff belong to no organization and hold no licenses.
-        license_types, administrators = [], []
-    elif all(license_type.is_automatic for license_type in license_types):
+    only_automatic = all(license_type.is_automatic for license_type in license_types)
+    administrators = []
+    if only_automatic:
         administrators = User.objects.filter(
             organization_id=member.organization_id
         ).administrators()
-    else:
-        administrators = []
     return render(
         request,
         "licensing/my_licenses.html",
-        {"license_types": license_types, "administrators": administrators},
+        {
+            "license_types": license_types,
+            "only_automatic": only_automatic,
+            "administrators": administrators,
+        },
     )
 
 
@@ -198,7 +202,9 @@ def _change_seat(request, holding_id, change, success_message):
     holding = _get_holding(request, holding_id)
     form = SeatChangeForm(request.POST)
     if not form.is_valid():
-        error = " ".join(message for errors in form.errors.values() for message in errors)
+        error = " ".join(
+            message for errors in form.errors.values() for message in errors
+        )
         search = form.cleaned_data.get("q", "")
         return _render_licenses(
             request, open_holding=holding, search=search, error=error, status=400
@@ -233,8 +239,14 @@ def _render_licenses(
     so every count on the page stays current without a reload.
     """
     cards = build_license_cards(request.user.organization)
+    limited = [card for card in cards if card.total is not None]
     context = {
         "cards": cards,
+        "seat_totals": {
+            "total": sum(card.total for card in limited),
+            "in_use": sum(card.in_use for card in limited),
+            "remaining": sum(card.remaining for card in limited),
+        },
         "open_holding": open_holding,
         "q": search,
         "error": error,
