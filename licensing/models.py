@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
@@ -86,6 +87,24 @@ class Holding(models.Model):
 
     def __str__(self):
         return f"{self.license_type} for {self.organization}"
+
+    def clean(self):
+        if self.license_type_id and self.license_type.is_automatic:
+            raise ValidationError(
+                {
+                    "license_type": f"{self.license_type} is automatic: every member "
+                    "has it, so it needs no holding."
+                }
+            )
+        if self.pk and self.quantity is not None:
+            in_use = self.assignments.count()
+            if in_use > self.quantity:
+                raise ValidationError(
+                    {
+                        "quantity": f"{in_use} seats are in use; remove seats before "
+                        f"lowering the quantity to {self.quantity}."
+                    }
+                )
 
 
 class Assignment(models.Model):
