@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
 class HtmxLoginRedirectMiddleware:
@@ -7,7 +12,8 @@ class HtmxLoginRedirectMiddleware:
     htmx follows a redirect inside the XMLHttpRequest and would swap the
     target page, typically the sign-in form after a session expired, into the
     fragment it was updating. The HX-Redirect header makes the browser load
-    that page as a whole instead.
+    that page as a whole instead. A sign-in redirect returns the person to the
+    page they were on, not to the URL of the fragment or the POST.
     """
 
     def __init__(self, get_response):
@@ -15,6 +21,10 @@ class HtmxLoginRedirectMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.htmx and response.status_code in (301, 302, 303, 307, 308):
-            return HttpResponseClientRedirect(response["Location"])
-        return response
+        if not request.htmx or response.status_code not in REDIRECT_STATUSES:
+            return response
+        location = response["Location"]
+        current_page = request.htmx.current_url_abs_path
+        if location.startswith(resolve_url(settings.LOGIN_URL)) and current_page:
+            location = redirect_to_login(current_page)["Location"]
+        return HttpResponseClientRedirect(location)
