@@ -26,7 +26,12 @@ class Organization(models.Model):
 
 class UserQuerySet(models.QuerySet):
     def administrators(self):
-        """Active users holding the administrator permission, directly or by group."""
+        """Active users holding the administrator permission.
+
+        The permission comes from a group or is given directly; superusers have
+        every permission. Filter by organization as well: the permission itself
+        is not tied to one.
+        """
         app_label, codename = ADMINISTRATOR_PERMISSION.split(".")
         granted = models.Q(
             groups__permissions__codename=codename,
@@ -36,7 +41,8 @@ class UserQuerySet(models.QuerySet):
             user_permissions__content_type__app_label=app_label,
         )
         return self.filter(
-            models.Q(pk__in=self.model.objects.filter(granted).values("pk")),
+            models.Q(pk__in=self.model.objects.filter(granted).values("pk"))
+            | models.Q(is_superuser=True),
             is_active=True,
         )
 
@@ -127,12 +133,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         matches a whole grapheme cluster, so a letter with a combining accent
         or an emoji made of several code points is never cut in half.
         """
-        words = self.full_name.split()
-        if not words:
-            words = [self.email]
-        if len(words) > 1:
-            words = [words[0], words[-1]]
-        letters = [regex.match(r"\X", word).group() for word in words]
+        firsts = [regex.match(r"\X", word).group() for word in self.full_name.split()]
+        # Words that begin with a letter make the initials; a name made only of
+        # emoji or symbols uses those instead.
+        letters = [first for first in firsts if first[0].isalpha()] or firsts
+        if not letters:
+            letters = [regex.match(r"\X", self.email).group()]
+        if len(letters) > 1:
+            letters = [letters[0], letters[-1]]
         return "".join(_upper_if_same_length(letter) for letter in letters)
 
     @property

@@ -5,6 +5,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 
+class LicenseTypeManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
 class LicenseType(models.Model):
     """An entry of the catalog, such as Virtual Fax or Call Queue – Agent."""
 
@@ -33,6 +38,8 @@ class LicenseType(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in which the catalog is listed."
     )
+
+    objects = LicenseTypeManager()
 
     class Meta:
         ordering = ["position", "name"]
