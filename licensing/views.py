@@ -17,7 +17,7 @@ from .forms import SEARCH_MAX_LENGTH, SeatChangeForm
 from .models import Assignment, Holding, LicenseType
 
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
-MEMBER_CHOICES_LIMIT = 20
+MEMBER_CHOICES_LIMIT = 10
 
 
 def administrator_required(view):
