@@ -11,11 +11,45 @@ from django_countries.fields import CountryField
 ADMINISTRATOR_PERMISSION = "licensing.manage_licenses"
 
 
+def parse_id(value) -> int | None:
+    """Return `value` as a positive database id, or None when it is not one.
+
+    Only ASCII digits count: str.isdigit() also accepts characters such as
+    "²" that int() rejects.
+    """
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    return None
+
+
+class OrganizationManager(models.Manager):
+    def get_by_reference(self, reference: str):
+        """Find an organization by its id or its name, ignoring letter case.
+
+        Raises Organization.DoesNotExist with a message that names the value.
+        """
+        reference = reference.strip()
+        if (organization_id := parse_id(reference)) is not None:
+            found = self.filter(pk=organization_id).first()
+        else:
+            found = self.filter(name__iexact=reference).first()
+        if found is None:
+            known = ", ".join(f"{o.pk} ({o.name})" for o in self.all()[:10])
+            raise self.model.DoesNotExist(
+                f"No organization “{reference}”. Give its id or its exact name; "
+                f"known: {known or 'none'}."
+            )
+        return found
+
+
 class Organization(models.Model):
     """A customer company. Every member belongs to exactly one."""
 
     name = models.CharField(max_length=200)
     region = CountryField(help_text="Country where the organization is served.")
+
+    objects = OrganizationManager()
 
     class Meta:
         ordering = ["name"]

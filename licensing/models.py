@@ -142,16 +142,33 @@ class Assignment(models.Model):
         return f"{self.holding.license_type} for {self.member}"
 
 
-class Event(models.Model):
-    """One change to an organization's licenses, written once and never edited.
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("History events are append-only and cannot be updated.")
 
-    Names are copied into the row so the history still reads after a member or
-    a license type is deleted.
+    def delete(self):
+        raise TypeError("History events are append-only and cannot be deleted.")
+
+
+class Event(models.Model):
+    """One change to an organization's licenses or members, never edited.
+
+    Names and emails are copied into the row so the history still reads after
+    a member or a license type is deleted. The only way rows disappear is the
+    deletion of their organization, which takes its whole history with it.
     """
 
     class Action(models.TextChoices):
-        ASSIGNED = "assigned", "Assigned"
-        REMOVED = "removed", "Removed"
+        ASSIGNED = "assigned", "License assigned"
+        REMOVED = "removed", "License removed"
+        QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
+        HOLDING_ADDED = "holding_added", "License type added"
+        HOLDING_REMOVED = "holding_removed", "License type removed"
+        MEMBER_ADDED = "member_added", "Member added"
+        MEMBER_DEACTIVATED = "member_deactivated", "Member deactivated"
+        MEMBER_REACTIVATED = "member_reactivated", "Member reactivated"
+        ADMINISTRATOR_GRANTED = "administrator_granted", "Administrator role granted"
+        ADMINISTRATOR_REVOKED = "administrator_revoked", "Administrator role revoked"
 
     class Source(models.TextChoices):
         PORTAL = "portal", "Portal"
@@ -161,26 +178,50 @@ class Event(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(max_length=20, choices=Action)
+    action = models.CharField(max_length=30, choices=Action)
     source = models.CharField(max_length=20, choices=Source)
     license_type = models.ForeignKey(
-        LicenseType, on_delete=models.SET_NULL, null=True, related_name="+"
+        LicenseType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    license_name = models.CharField(max_length=100)
+    license_name = models.CharField(max_length=100, blank=True)
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    member_email = models.EmailField()
+    member_email = models.EmailField(blank=True)
+    # Empty for changes made from the command line without a signed-in user.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    actor_email = models.EmailField()
-    occurred_at = models.DateTimeField(default=timezone.now)
+    actor_email = models.EmailField(blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "-occurred_at"], name="event_organization_time"
+            ),
+        ]
 
     def __str__(self):
-        return (
-            f"{self.get_action_display()} {self.license_name} for {self.member_email}"
-        )
+        parts = [self.get_action_display(), self.license_name, self.member_email]
+        return " · ".join(part for part in parts if part)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("History events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("History events are append-only and cannot be deleted.")

@@ -1,17 +1,19 @@
-"""Every change to seats goes through this module, whoever calls it.
+"""Every change to seats and holdings goes through this module, whoever calls it.
 
 Each function runs in one transaction, checks who acts, locks the holding row
-before counting its seats, and writes one history event per change.
+before counting its seats, and writes one history event per change. Member
+changes that release seats live in accounts.services and use the helpers here.
 """
 
 import logging
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Organization, User
 
-from .models import Assignment, Event, Holding
+from .models import Assignment, Event, Holding, LicenseType
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ def assign_license(
     *,
     holding: Holding,
     member: User,
-    acting_user: User,
+    acting_user: User | None,
     source: Event.Source = Event.Source.PORTAL,
 ) -> Assignment:
     """Give `member` one seat of `holding`.
@@ -35,14 +37,9 @@ def assign_license(
     the holding's organization.
     """
     with transaction.atomic():
-        holding = _lock_holding(holding, acting_user)
+        holding = _lock_holding(holding, acting_user, source)
         license_name = holding.license_type.name
-        _check_member(holding, member)
-        if not member.is_active:
-            raise LicensingError(
-                f"{member} is deactivated and cannot be given a license. "
-                "Reactivate the account first."
-            )
+        _check_assignable(holding, member)
         if holding.assignments.filter(member=member).exists():
             raise LicensingError(
                 f"{member} already holds {license_name}. Nothing was changed."
@@ -54,23 +51,86 @@ def assign_license(
                 "in use). Remove the license from another member first."
             )
         assignment = holding.assignments.create(member=member, assigned_by=acting_user)
-        _record(Event.Action.ASSIGNED, holding, member, acting_user, source)
+        record_event(
+            Event.Action.ASSIGNED,
+            organization_id=holding.organization_id,
+            acting_user=acting_user,
+            source=source,
+            license_type=holding.license_type,
+            member=member,
+        )
 
     logger.info(
         "license assigned holding=%s member=%s actor=%s source=%s",
         holding.pk,
         member.pk,
-        acting_user.pk,
+        _actor_id(acting_user),
         source,
     )
     return assignment
+
+
+def assign_license_to_members(
+    *,
+    holding: Holding,
+    members: Iterable[User],
+    acting_user: User | None,
+    source: Event.Source = Event.Source.PORTAL,
+) -> list[Assignment]:
+    """Give every member of `members` who lacks it one seat of `holding`.
+
+    All or nothing: when any member may not be given a seat, or the seats
+    remaining are fewer than the members who need one, nothing is assigned and
+    LicensingError says why. Members who already hold the type are skipped.
+    Returns the new assignments.
+    """
+    with transaction.atomic():
+        holding = _lock_holding(holding, acting_user, source)
+        license_name = holding.license_type.name
+        members = list(members)
+        for member in members:
+            _check_assignable(holding, member)
+        holder_ids = set(holding.assignments.values_list("member_id", flat=True))
+        needing = [member for member in members if member.pk not in holder_ids]
+        in_use = len(holder_ids)
+        if holding.quantity is not None and len(needing) > holding.quantity - in_use:
+            remaining = holding.quantity - in_use
+            raise LicensingError(
+                f"Only {count_seats(remaining)} of {license_name} "
+                f"remaining ({in_use} of {holding.quantity} in use), but "
+                f"{len(needing)} selected members need one. Nothing was changed."
+            )
+        assignments = Assignment.objects.bulk_create(
+            Assignment(holding=holding, member=member, assigned_by=acting_user)
+            for member in needing
+        )
+        Event.objects.bulk_create(
+            _event(
+                Event.Action.ASSIGNED,
+                organization_id=holding.organization_id,
+                acting_user=acting_user,
+                source=source,
+                license_type=holding.license_type,
+                member=member,
+            )
+            for member in needing
+        )
+
+    logger.info(
+        "license assigned in bulk holding=%s members=%s actor=%s source=%s",
+        holding.pk,
+        [member.pk for member in needing],
+        _actor_id(acting_user),
+        source,
+    )
+    return assignments
 
 
 def remove_license(
     *,
     holding: Holding,
     member: User,
-    acting_user: User,
+    acting_user: User | None,
     source: Event.Source = Event.Source.PORTAL,
 ) -> None:
     """Take back `member`'s seat of `holding`, freeing it at once.
@@ -79,33 +139,195 @@ def remove_license(
     is automatic, and PermissionDenied as `assign_license` does.
     """
     with transaction.atomic():
-        holding = _lock_holding(holding, acting_user)
-        _check_member(holding, member)
+        holding = _lock_holding(holding, acting_user, source)
+        if member.organization_id != holding.organization_id:
+            raise _not_a_member(holding, member)
         deleted, _ = holding.assignments.filter(member=member).delete()
         if not deleted:
             raise LicensingError(
                 f"{member} does not hold {holding.license_type.name}. "
                 "Nothing was changed."
             )
-        _record(Event.Action.REMOVED, holding, member, acting_user, source)
+        record_event(
+            Event.Action.REMOVED,
+            organization_id=holding.organization_id,
+            acting_user=acting_user,
+            source=source,
+            license_type=holding.license_type,
+            member=member,
+        )
 
     logger.info(
         "license removed holding=%s member=%s actor=%s source=%s",
         holding.pk,
         member.pk,
-        acting_user.pk,
+        _actor_id(acting_user),
         source,
     )
 
 
-def may_manage(user: User, organization_id: int) -> bool:
+def remove_assignments(
+    assignments: Iterable[Assignment],
+    *,
+    acting_user: User | None,
+    source: Event.Source,
+    detail: str = "",
+) -> int:
+    """Delete the assignments, one history event each, and return how many.
+
+    The caller holds the transaction and has checked who acts: member
+    deactivation and deletion use this to release every seat of a member.
+    """
+    assignments = list(assignments)
+    if not assignments:
+        return 0
+    Event.objects.bulk_create(
+        _event(
+            Event.Action.REMOVED,
+            organization_id=assignment.holding.organization_id,
+            acting_user=acting_user,
+            source=source,
+            license_type=assignment.holding.license_type,
+            member=assignment.member,
+            detail=detail,
+        )
+        for assignment in assignments
+    )
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()
+    return len(assignments)
+
+
+def add_holding(
+    *,
+    organization: Organization,
+    license_type: LicenseType,
+    quantity: int | None,
+    acting_user: User | None,
+    source: Event.Source = Event.Source.ADMIN,
+) -> Holding:
+    """Give the organization seats of a license type it does not hold yet."""
+    require_permission(acting_user, source, "licensing.add_holding")
+    if license_type.is_automatic:
+        raise LicensingError(
+            f"{license_type.name} is automatic: every member has it, so it needs "
+            "no holding."
+        )
+    _check_quantity(quantity)
+    with transaction.atomic():
+        if Holding.objects.filter(
+            organization=organization, license_type=license_type
+        ).exists():
+            raise LicensingError(
+                f"{organization} already holds {license_type.name}. Change the "
+                "quantity of that holding instead."
+            )
+        holding = Holding.objects.create(
+            organization=organization, license_type=license_type, quantity=quantity
+        )
+        record_event(
+            Event.Action.HOLDING_ADDED,
+            organization_id=organization.pk,
+            acting_user=acting_user,
+            source=source,
+            license_type=license_type,
+            detail=f"Quantity {format_quantity(quantity)}",
+        )
+    logger.info(
+        "holding added holding=%s organization=%s actor=%s",
+        holding.pk,
+        organization.pk,
+        _actor_id(acting_user),
+    )
+    return holding
+
+
+def change_quantity(
+    *,
+    holding: Holding,
+    quantity: int | None,
+    acting_user: User | None,
+    source: Event.Source = Event.Source.ADMIN,
+) -> Holding:
+    """Set the number of seats of a holding; None makes it unlimited.
+
+    Raises LicensingError when the new quantity is below the seats in use.
+    """
+    require_permission(acting_user, source, "licensing.change_holding")
+    _check_quantity(quantity)
+    with transaction.atomic():
+        holding = _lock_holding(holding, acting_user, source, check_manager=False)
+        in_use = holding.assignments.count()
+        if quantity is not None and quantity < in_use:
+            raise LicensingError(
+                f"{count_seats(in_use)} {'are' if in_use != 1 else 'is'} in use; "
+                f"remove seats before lowering the quantity to {quantity}."
+            )
+        previous = holding.quantity
+        if previous == quantity:
+            return holding
+        holding.quantity = quantity
+        holding.save(update_fields=["quantity"])
+        record_event(
+            Event.Action.QUANTITY_CHANGED,
+            organization_id=holding.organization_id,
+            acting_user=acting_user,
+            source=source,
+            license_type=holding.license_type,
+            detail=f"{format_quantity(previous)} → {format_quantity(quantity)}",
+        )
+    logger.info(
+        "holding quantity changed holding=%s from=%s to=%s actor=%s",
+        holding.pk,
+        previous,
+        quantity,
+        _actor_id(acting_user),
+    )
+    return holding
+
+
+def remove_holding(
+    *,
+    holding: Holding,
+    acting_user: User | None,
+    source: Event.Source = Event.Source.ADMIN,
+) -> int:
+    """Delete a holding, releasing its seats first. Returns the seats released."""
+    require_permission(acting_user, source, "licensing.delete_holding")
+    with transaction.atomic():
+        holding = _lock_holding(holding, acting_user, source, check_manager=False)
+        released = remove_assignments(
+            holding.assignments.select_related("member", "holding__license_type"),
+            acting_user=acting_user,
+            source=source,
+            detail="License type removed from the organization",
+        )
+        record_event(
+            Event.Action.HOLDING_REMOVED,
+            organization_id=holding.organization_id,
+            acting_user=acting_user,
+            source=source,
+            license_type=holding.license_type,
+            detail=f"{count_seats(released)} released",
+        )
+        holding_id = holding.pk
+        holding.delete()
+    logger.info(
+        "holding removed holding=%s released=%s actor=%s",
+        holding_id,
+        released,
+        _actor_id(acting_user),
+    )
+    return released
+
+
+def may_manage(user: User | None, organization_id: int) -> bool:
     """Whether `user` may change the seats of the organization.
 
     Administrators may change their own organization's seats. Support staff,
     who belong to no organization, may change any organization's seats when
     they hold the model permissions on assignments.
     """
-    if not user.is_active:
+    if user is None or not user.is_active:
         return False
     if user.organization_id is not None:
         return user.organization_id == organization_id and user.is_administrator
@@ -114,7 +336,48 @@ def may_manage(user: User, organization_id: int) -> bool:
     )
 
 
-def _lock_holding(holding: Holding, acting_user: User) -> Holding:
+def format_quantity(quantity: int | None) -> str:
+    return "unlimited" if quantity is None else str(quantity)
+
+
+def record_event(action: Event.Action, **fields) -> Event:
+    """Write one history event; takes the keyword arguments of `_event`."""
+    event = _event(action, **fields)
+    event.save()
+    return event
+
+
+def _event(
+    action: Event.Action,
+    *,
+    organization_id: int,
+    acting_user: User | None,
+    source: Event.Source,
+    license_type: LicenseType | None = None,
+    member: User | None = None,
+    detail: str = "",
+) -> Event:
+    return Event(
+        organization_id=organization_id,
+        action=action,
+        source=source,
+        license_type=license_type,
+        license_name=license_type.name if license_type else "",
+        member=member,
+        member_email=member.email if member else "",
+        actor=acting_user,
+        actor_email=acting_user.email if acting_user else "",
+        detail=detail,
+    )
+
+
+def _lock_holding(
+    holding: Holding,
+    acting_user: User | None,
+    source: Event.Source,
+    *,
+    check_manager: bool = True,
+) -> Holding:
     # The row lock makes concurrent seat checks on one holding wait for each
     # other on PostgreSQL. SQLite ignores it; there the connection's IMMEDIATE
     # transaction mode serializes writers instead.
@@ -123,14 +386,16 @@ def _lock_holding(holding: Holding, acting_user: User) -> Holding:
         .select_related("license_type", "organization")
         .get(pk=holding.pk)
     )
-    if not may_manage(acting_user, locked.organization_id):
+    if check_manager and not _may_act(acting_user, source, locked.organization_id):
         logger.warning(
-            "license change denied holding=%s actor=%s", locked.pk, acting_user.pk
+            "license change denied holding=%s actor=%s",
+            locked.pk,
+            _actor_id(acting_user),
         )
         raise PermissionDenied(
             f"{acting_user} may not change the licenses of {locked.organization}."
         )
-    if locked.license_type.is_automatic:
+    if check_manager and locked.license_type.is_automatic:
         raise LicensingError(
             f"{locked.license_type.name} is automatic: every member has it, so it "
             "cannot be assigned or removed."
@@ -138,23 +403,65 @@ def _lock_holding(holding: Holding, acting_user: User) -> Holding:
     return locked
 
 
-def _check_member(holding: Holding, member: User) -> None:
-    if member.organization_id != holding.organization_id:
-        raise LicensingError(
-            f"{member.email} is not a member of {holding.organization}. "
-            "Choose a member of this organization."
+def _may_act(acting_user: User | None, source: Event.Source, organization_id) -> bool:
+    # As in require_permission, only management commands may act without a user.
+    if acting_user is None:
+        return source == Event.Source.COMMAND
+    return may_manage(acting_user, organization_id)
+
+
+def require_permission(
+    acting_user: User | None, source: Event.Source, permission: str
+) -> None:
+    """Raise PermissionDenied unless `acting_user` is active and has `permission`.
+
+    Management commands run by an operator with shell access may act without
+    a user; every other caller names one.
+    """
+    if acting_user is None and source == Event.Source.COMMAND:
+        return
+    if acting_user is None or not acting_user.is_active:
+        allowed = False
+    else:
+        allowed = acting_user.has_perm(permission)
+    if not allowed:
+        logger.warning(
+            "change denied actor=%s permission=%s", _actor_id(acting_user), permission
+        )
+        raise PermissionDenied(
+            f"{acting_user or 'An anonymous user'} lacks the permission "
+            f"{permission} needed for this change."
         )
 
 
-def _record(action, holding, member, acting_user, source):
-    Event.objects.create(
-        organization_id=holding.organization_id,
-        action=action,
-        source=source,
-        license_type=holding.license_type,
-        license_name=holding.license_type.name,
-        member=member,
-        member_email=member.email,
-        actor=acting_user,
-        actor_email=acting_user.email,
+def count_seats(count: int) -> str:
+    return f"{count} seat{'s' if count != 1 else ''}"
+
+
+def _check_assignable(holding: Holding, member: User) -> None:
+    if member.organization_id != holding.organization_id:
+        raise _not_a_member(holding, member)
+    if not member.is_active:
+        raise LicensingError(
+            f"{member} is deactivated and cannot be given a license. "
+            "Reactivate the account first."
+        )
+
+
+def _check_quantity(quantity: int | None) -> None:
+    if quantity is not None and quantity < 0:
+        raise LicensingError(
+            f"The quantity {quantity} is invalid: enter 0 or more seats, or leave "
+            "it empty for unlimited."
+        )
+
+
+def _not_a_member(holding: Holding, member: User) -> LicensingError:
+    return LicensingError(
+        f"{member.email} is not a member of {holding.organization}. "
+        "Choose a member of this organization."
     )
+
+
+def _actor_id(acting_user: User | None):
+    return acting_user.pk if acting_user else None
