@@ -1,8 +1,18 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 
+from licensing import services as licensing_services
+from licensing.admin import HoldingInline, save_holding_formset
+from licensing.models import Event, Holding, LicenseType
+
+from . import services
 from .forms import UserChangeForm, UserCreationForm
-from .models import Organization, User
+from .models import Organization, User, parse_id
+
+SOURCE = Event.Source.ADMIN
 
 
 @admin.register(Organization)
@@ -10,15 +20,61 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name"]
+    inlines = [HoldingInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Holding:
+            save_holding_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+class AdministratorFilter(admin.SimpleListFilter):
+    title = "administrator"
+    parameter_name = "administrator"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(is_organization_administrator=True)
+        if self.value() == "no":
+            return queryset.filter(is_organization_administrator=False)
+        return queryset
+
+
+class AssignLicenseActionForm(admin.helpers.ActionForm):
+    license_type = forms.ModelChoiceField(
+        queryset=LicenseType.objects.filter(is_automatic=False),
+        required=False,
+        empty_label="License type to assign…",
+        label="",
+    )
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    action_form = AssignLicenseActionForm
+    actions = [
+        "assign_license_type",
+        "deactivate_members",
+        "reactivate_members",
+        "grant_administrator_role",
+        "revoke_administrator_role",
+    ]
     ordering = ["email"]
-    list_display = ["email", "full_name", "organization", "is_active", "is_staff"]
-    list_filter = ["organization", "is_active", "is_staff", "groups"]
+    list_display = [
+        "email",
+        "full_name",
+        "organization",
+        "is_active",
+        "administrator",
+        "is_staff",
+    ]
+    list_filter = ["organization", "is_active", AdministratorFilter, "is_staff"]
     list_select_related = ["organization"]
     search_fields = ["email", "full_name"]
     fieldsets = [
@@ -53,3 +109,230 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        # One subquery column instead of a has_perm call per row keeps the
+        # change list at a constant number of queries.
+        administrators = User.objects.filter(
+            organization__isnull=False
+        ).administrators()
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                is_organization_administrator=Exists(
+                    administrators.filter(pk=OuterRef("pk"))
+                )
+            )
+        )
+
+    @admin.display(boolean=True, ordering="is_organization_administrator")
+    def administrator(self, user):
+        return user.is_organization_administrator
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only superusers grant permissions, groups and staff access; support
+        # staff change the administrator role through the actions, which
+        # record it in the history.
+        if request.user.is_superuser:
+            return ["last_login", "date_joined"]
+        return [
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "last_login",
+            "date_joined",
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        was_active = form.initial.get("is_active", True)
+        if change and "is_active" in form.changed_data:
+            # Deactivation releases seats, so it goes through the service
+            # after the other fields are saved.
+            obj.is_active = was_active
+        obj._was_administrator = change and obj.is_administrator
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            self._set_active(request, obj, form.cleaned_data["is_active"])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if not change or user.organization_id is None:
+            return
+        user = User.objects.get(pk=user.pk)  # a fresh permission cache
+        if user.is_administrator != form.instance._was_administrator:
+            # A superuser changed the groups directly: record the role change.
+            licensing_services.record_event(
+                Event.Action.ADMINISTRATOR_GRANTED
+                if user.is_administrator
+                else Event.Action.ADMINISTRATOR_REVOKED,
+                organization_id=user.organization_id,
+                acting_user=request.user,
+                source=SOURCE,
+                member=user,
+            )
+
+    def delete_model(self, request, obj):
+        services.delete_member(member=obj, acting_user=request.user, source=SOURCE)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        # The member autocomplete of the assignment form passes its holding:
+        # offer only the active members of its organization who lack it.
+        if (
+            request.GET.get("model_name") == "assignment"
+            and request.GET.get("field_name") == "member"
+        ):
+            holding_id = parse_id(request.GET.get("holding", ""))
+            holding = Holding.objects.filter(pk=holding_id).first()
+            if holding is None:
+                return queryset.none(), False
+            queryset = queryset.filter(
+                organization_id=holding.organization_id, is_active=True
+            ).exclude(assignments__holding=holding)
+        return queryset, may_have_duplicates
+
+    def response_action(self, request, queryset):
+        # Support staff never act on superusers, in bulk as one by one.
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return super().response_action(request, queryset)
+
+    @admin.action(
+        description="Assign the chosen license type to the selected users",
+        permissions=["change"],
+    )
+    def assign_license_type(self, request, queryset):
+        license_type = (
+            AssignLicenseActionForm(request.POST)
+            .fields["license_type"]
+            .clean(request.POST.get("license_type") or None)
+        )
+        if license_type is None:
+            self.message_user(
+                request,
+                "Choose a license type beside the action, then run it again.",
+                messages.ERROR,
+            )
+            return
+        organization_ids = set(queryset.values_list("organization_id", flat=True))
+        if len(organization_ids) != 1 or None in organization_ids:
+            self.message_user(
+                request,
+                "Select members of one organization only: seats come from one "
+                "organization's holding. Nothing was changed.",
+                messages.ERROR,
+            )
+            return
+        holding = Holding.objects.filter(
+            organization_id=organization_ids.pop(), license_type=license_type
+        ).first()
+        if holding is None:
+            self.message_user(
+                request,
+                f"The selected members' organization holds no {license_type}. "
+                "Add a holding first. Nothing was changed.",
+                messages.ERROR,
+            )
+            return
+        try:
+            assigned = licensing_services.assign_license_to_members(
+                holding=holding,
+                members=queryset,
+                acting_user=request.user,
+                source=SOURCE,
+            )
+        except (licensing_services.LicensingError, PermissionDenied) as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        selected = queryset.count()
+        message = f"Assigned {license_type} to {len(assigned)} of {selected} members."
+        if len(assigned) < selected:
+            message += " The others already held it."
+        self.message_user(request, message)
+
+    @admin.action(
+        description="Deactivate the selected users and release their seats",
+        permissions=["change"],
+    )
+    def deactivate_members(self, request, queryset):
+        released = sum(self._set_active(request, user, False) for user in queryset)
+        self.message_user(
+            request,
+            f"Deactivated; {licensing_services.count_seats(released)} released.",
+        )
+
+    @admin.action(
+        description="Reactivate the selected users (no seats come back)",
+        permissions=["change"],
+    )
+    def reactivate_members(self, request, queryset):
+        for user in queryset:
+            self._set_active(request, user, True)
+        self.message_user(
+            request, "Reactivated. Assign their licenses again as needed."
+        )
+
+    @admin.action(
+        description="Grant the administrator role to the selected members",
+        permissions=["change"],
+    )
+    def grant_administrator_role(self, request, queryset):
+        self._set_administrator(request, queryset, True)
+
+    @admin.action(
+        description="Revoke the administrator role from the selected members",
+        permissions=["change"],
+    )
+    def revoke_administrator_role(self, request, queryset):
+        self._set_administrator(request, queryset, False)
+
+    def _set_active(self, request, user, active):
+        if active:
+            services.reactivate_member(
+                member=user, acting_user=request.user, source=SOURCE
+            )
+            return 0
+        return services.deactivate_member(
+            member=user, acting_user=request.user, source=SOURCE
+        )
+
+    def _set_administrator(self, request, queryset, is_administrator):
+        if queryset.filter(organization__isnull=True).exists():
+            self.message_user(
+                request,
+                "Support staff belong to no organization and cannot be an "
+                "organization's administrator. Nothing was changed.",
+                messages.ERROR,
+            )
+            return
+        changed = sum(
+            services.set_administrator(
+                member=user,
+                is_administrator=is_administrator,
+                acting_user=request.user,
+                source=SOURCE,
+            )
+            for user in queryset
+        )
+        self.message_user(
+            request, f"Changed the administrator role of {changed} members."
+        )

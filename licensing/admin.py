@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from accounts.models import parse_id
+
+from . import services
 from .models import Assignment, Event, Holding, LicenseType
+
+SOURCE = Event.Source.ADMIN
 
 
 @admin.register(LicenseType)
@@ -11,19 +23,318 @@ class LicenseTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class SeatCountsMixin:
+    """Read-only total, in use and remaining columns for holdings.
+
+    The queryset must be annotated with `in_use` (HoldingQuerySet.with_in_use).
+    """
+
+    @admin.display(description="in use")
+    def in_use(self, holding):
+        return getattr(holding, "in_use", None) if holding and holding.pk else "–"
+
+    @admin.display(description="remaining")
+    def remaining(self, holding):
+        if not holding or not holding.pk:
+            return "–"
+        if holding.quantity is None:
+            return "Unlimited"
+        return max(holding.quantity - holding.in_use, 0)
+
+
+class HoldingForm(forms.ModelForm):
+    class Meta:
+        model = Holding
+        fields = ["organization", "license_type", "quantity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # A holding's organization and type are fixed once bought: remove
+            # the holding and add another instead.
+            for name in ("organization", "license_type"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+class HoldingInline(SeatCountsMixin, admin.TabularInline):
+    model = Holding
+    form = HoldingForm
+    fields = ["license_type", "quantity", "in_use", "remaining"]
+    readonly_fields = ["in_use", "remaining"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).with_in_use().select_related("license_type")
+        )
+
+
+def save_holding_formset(request, formset) -> None:
+    """Save the holding rows of an organization through the service layer."""
+    for form in formset.deleted_forms:
+        if form.instance.pk is not None:
+            services.remove_holding(
+                holding=form.instance, acting_user=request.user, source=SOURCE
+            )
+    for form in formset.forms:
+        if form in formset.deleted_forms or not form.has_changed():
+            continue
+        form.instance.organization = formset.instance
+        save_holding_form(request, form)
+
+
+def save_holding_form(request, form) -> Holding:
+    """Save a validated holding form through the service layer."""
+    holding = form.instance
+    if holding.pk is None:
+        return services.add_holding(
+            organization=holding.organization,
+            license_type=holding.license_type,
+            quantity=holding.quantity,
+            acting_user=request.user,
+            source=SOURCE,
+        )
+    return services.change_quantity(
+        holding=holding,
+        quantity=form.cleaned_data["quantity"],
+        acting_user=request.user,
+        source=SOURCE,
+    )
+
+
 @admin.register(Holding)
-class HoldingAdmin(admin.ModelAdmin):
-    list_display = ["license_type", "organization", "quantity"]
+class HoldingAdmin(SeatCountsMixin, admin.ModelAdmin):
+    form = HoldingForm
+    list_display = ["license_type", "organization", "quantity", "in_use", "remaining"]
     list_filter = ["organization", "license_type"]
     list_select_related = ["license_type", "organization"]
+    search_fields = ["organization__name", "license_type__name"]
+    readonly_fields = ["in_use", "remaining"]
+    actions = ["remove_selected_holdings"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_in_use()
+
+    def save_model(self, request, obj, form, change):
+        saved = save_holding_form(request, form)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.remove_holding(holding=obj, acting_user=request.user, source=SOURCE)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for holding in queryset:
+                services.remove_holding(
+                    holding=holding, acting_user=request.user, source=SOURCE
+                )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Deleting through the service is the custom action below, which
+        # releases the seats and records each release.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(
+        description="Remove the selected holdings and release their seats",
+        permissions=["delete"],
+    )
+    def remove_selected_holdings(self, request, queryset):
+        self.delete_queryset(request, queryset)
+        self.message_user(request, f"Removed {len(queryset)} holdings.")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shows rows without letting anyone add, edit or delete them here.
+class MemberAutocomplete(AutocompleteSelect):
+    """The admin's member autocomplete, limited to one holding's organization.
 
-    Assignments change only through the service layer, which checks seats and
-    records history; events are never edited.
+    The holding id travels in the autocomplete URL; UserAdmin.get_search_results
+    reads it and keeps only that organization's active members.
     """
+
+    def __init__(self, field, admin_site, holding_id):
+        super().__init__(field, admin_site)
+        self.holding_id = holding_id
+
+    def get_url(self):
+        return f"{super().get_url()}?{urlencode({'holding': self.holding_id})}"
+
+
+class AssignmentAddForm(forms.ModelForm):
+    """Assign a seat from the admin through the service layer.
+
+    The assignment is written while the form is cleaned, inside the admin's
+    transaction, so that a rule the service rejects shows as a form error
+    instead of a success message. The admin then saves nothing more.
+    """
+
+    class Meta:
+        model = Assignment
+        fields = ["holding", "member"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        holding, member = cleaned_data.get("holding"), cleaned_data.get("member")
+        if holding is None or member is None:
+            return cleaned_data
+        try:
+            self.instance = services.assign_license(
+                holding=holding,
+                member=member,
+                acting_user=self.acting_user,
+                source=SOURCE,
+            )
+        except services.LicensingError as error:
+            raise ValidationError(str(error)) from None
+        except PermissionDenied as error:
+            raise ValidationError(str(error)) from None
+        return cleaned_data
+
+    def validate_unique(self):
+        # assign_license has checked it under the holding's row lock.
+        pass
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "member",
+        "license_type",
+        "organization",
+        "assigned_by",
+        "assigned_at",
+    ]
+    list_filter = ["holding__organization", "holding__license_type"]
+    list_select_related = [
+        "member",
+        "holding__license_type",
+        "holding__organization",
+        "assigned_by",
+    ]
+    search_fields = ["member__email", "member__full_name"]
+    readonly_fields = ["holding", "member", "assigned_by", "assigned_at"]
+    actions = ["remove_selected_assignments"]
+    form = AssignmentAddForm
+
+    @admin.display(description="license type", ordering="holding__license_type")
+    def license_type(self, assignment):
+        return assignment.holding.license_type
+
+    @admin.display(description="organization", ordering="holding__organization")
+    def organization(self, assignment):
+        return assignment.holding.organization
+
+    def has_change_permission(self, request, obj=None):
+        # An assignment is given or taken back, never edited.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def add_view(self, request, form_url="", extra_context=None):
+        holding = self._holding_from_request(request)
+        if holding is None:
+            return self._choose_holding(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class.acting_user = request.user
+        return form_class
+
+    def get_changeform_initial_data(self, request):
+        return {"holding": request.GET.get("holding")}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        holding = self._holding_from_request(request)
+        if holding is not None and db_field.name == "holding":
+            kwargs["queryset"] = Holding.objects.filter(pk=holding.pk)
+        if holding is not None and db_field.name == "member":
+            kwargs["queryset"] = holding.organization.members.filter(is_active=True)
+            kwargs["widget"] = MemberAutocomplete(db_field, self.admin_site, holding.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # AssignmentAddForm.clean has already assigned the seat.
+        pass
+
+    def delete_model(self, request, obj):
+        services.remove_license(
+            holding=obj.holding,
+            member=obj.member,
+            acting_user=request.user,
+            source=SOURCE,
+        )
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for assignment in queryset.select_related("holding", "member"):
+                self.delete_model(request, assignment)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(
+        description="Remove the selected assignments and free their seats",
+        permissions=["delete"],
+    )
+    def remove_selected_assignments(self, request, queryset):
+        count = queryset.count()
+        self.delete_queryset(request, queryset)
+        self.message_user(request, f"Removed {services.count_seats(count)}.")
+
+    def _holding_from_request(self, request):
+        holding_id = parse_id(request.GET.get("holding") or request.POST.get("holding"))
+        if holding_id is None:
+            return None
+        return (
+            Holding.objects.select_related("organization", "license_type")
+            .filter(pk=holding_id, license_type__is_automatic=False)
+            .first()
+        )
+
+    def _choose_holding(self, request):
+        holdings = (
+            Holding.objects.filter(license_type__is_automatic=False)
+            .select_related("organization", "license_type")
+            .order_by("organization__name", "license_type__position")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Choose the holding to assign a seat from",
+            "holdings": holdings,
+            "add_url": reverse("admin:licensing_assignment_add"),
+            "error": "Choose a holding from the list."
+            if "holding" in request.GET
+            else "",
+        }
+        return render(
+            request, "admin/licensing/assignment/choose_holding.html", context
+        )
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """History events, shown read-only: nothing edits or deletes them."""
+
+    list_display = [
+        "occurred_at",
+        "organization",
+        "action",
+        "license_name",
+        "member_email",
+        "actor_email",
+        "source",
+        "detail",
+    ]
+    list_filter = ["organization", "action", "source"]
+    list_select_related = ["organization"]
+    search_fields = ["member_email", "actor_email", "license_name"]
+    date_hierarchy = "occurred_at"
 
     def has_add_permission(self, request):
         return False
@@ -33,32 +344,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyAdmin):
-    list_display = ["member", "holding", "assigned_by", "assigned_at"]
-    list_filter = ["holding__organization", "holding__license_type"]
-    list_select_related = [
-        "member",
-        "holding__license_type",
-        "holding__organization",
-        "assigned_by",
-    ]
-    search_fields = ["member__email", "member__full_name"]
-
-
-@admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = [
-        "occurred_at",
-        "organization",
-        "action",
-        "license_name",
-        "member_email",
-        "actor_email",
-        "source",
-    ]
-    list_filter = ["organization", "action", "source"]
-    list_select_related = ["organization"]
-    search_fields = ["member_email", "actor_email", "license_name"]
