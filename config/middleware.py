@@ -1,6 +1,10 @@
+import functools
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -28,3 +32,28 @@ class HtmxLoginRedirectMiddleware:
         if location.startswith(resolve_url(settings.LOGIN_URL)) and current_page:
             location = redirect_to_login(current_page)["Location"]
         return HttpResponseClientRedirect(location)
+
+
+class TimezoneMiddleware:
+    """Show times in the viewer's time zone.
+
+    portal.js stores the browser's IANA time zone in the `timezone` cookie;
+    until it is set, or when it names no known zone, times stay in UTC.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = request.COOKIES.get("timezone", "")
+        if name in known_time_zones():
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    # available_timezones() reads the zone files from disk on every call.
+    return frozenset(zoneinfo.available_timezones())

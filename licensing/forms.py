@@ -1,5 +1,9 @@
 from django import forms
 
+from accounts.models import parse_id
+
+from .models import LicenseType
+
 SEARCH_MAX_LENGTH = 150
 
 
@@ -19,11 +23,44 @@ class SeatChangeForm(forms.Form):
 
     def clean_member(self):
         value = self.cleaned_data["member"]
-        if not value.isascii() or not value.isdigit() or int(value) == 0:
+        member_id = parse_id(value)
+        if member_id is None:
             raise forms.ValidationError(
                 f"“{value}” is not a member id. Choose a member from the list."
             )
-        return int(value)
+        return member_id
 
     def clean_q(self):
         return self.cleaned_data["q"][:SEARCH_MAX_LENGTH]
+
+
+class HistoryFilterForm(forms.Form):
+    """Filters of Settings > History; both are optional."""
+
+    license_type = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All license types",
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a license type of the catalog. "
+            "Choose one from the list."
+        },
+    )
+    member = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All members",
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a member of your organization. "
+            "Choose one from the list."
+        },
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["license_type"].queryset = LicenseType.objects.all()
+        self.fields["member"].queryset = organization.members.order_by(
+            "full_name", "email"
+        )

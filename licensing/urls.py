@@ -23,6 +23,12 @@ urlpatterns = [
         name="organization_licenses",
     ),
     path(
+        "settings/licenses/export.csv",
+        views.export_assignments,
+        name="export_assignments",
+    ),
+    path("settings/history/", views.history, name="history"),
+    path(
         "settings/licenses/<int:holding_id>/members/",
         views.member_choices,
         name="member_choices",

@@ -3,21 +3,27 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import User
+from accounts.models import User, parse_id
 
 from . import services
-from .forms import SEARCH_MAX_LENGTH, SeatChangeForm
-from .models import Assignment, Holding, LicenseType
+from .exports import write_assignments_csv
+from .forms import SEARCH_MAX_LENGTH, HistoryFilterForm, SeatChangeForm
+from .models import Assignment, Event, Holding, LicenseType
 
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
 MEMBER_CHOICES_LIMIT = 10
+HISTORY_PAGE_SIZE = 25
 
 
 def administrator_required(view):
@@ -142,9 +148,9 @@ def find_member_choices(holding, search):
 def organization_licenses(request):
     organization = request.user.organization
     open_holding = None
-    if request.GET.get("open", "").isdigit():
+    if (holding_id := parse_id(request.GET.get("open", ""))) is not None:
         open_holding = Holding.objects.filter(
-            pk=request.GET["open"], organization=organization
+            pk=holding_id, organization=organization
         ).first()
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     return _render_licenses(request, open_holding=open_holding, search=search)
@@ -262,3 +268,46 @@ def _render_licenses(
         context["card"] = next(c for c in cards if c.holding == open_holding)
         context["oob"] = True
     return render(request, template, context, status=status)
+
+
+@require_GET
+@administrator_required
+def export_assignments(request):
+    organization = request.user.organization
+    filename = (
+        f"{slugify(organization.name)}-assignments-{timezone.localdate():%Y-%m-%d}.csv"
+    )
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    write_assignments_csv(organization, response)
+    return response
+
+
+@require_GET
+@administrator_required
+def history(request):
+    organization = request.user.organization
+    form = HistoryFilterForm(request.GET or None, organization=organization)
+    events = Event.objects.filter(organization=organization).select_related(
+        "member", "actor"
+    )
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+        events = events.none()
+    elif form.is_bound:
+        if license_type := form.cleaned_data["license_type"]:
+            events = events.filter(license_type=license_type)
+        if member := form.cleaned_data["member"]:
+            events = events.filter(member=member)
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "licensing/history.html",
+        {"form": form, "page": page, "filters": filters.urlencode()},
+        status=status,
+    )

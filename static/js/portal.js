@@ -57,3 +57,12 @@
     }
   });
 })();
+
+// The server shows times in the zone this cookie names (TimezoneMiddleware).
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) {
+    // IANA names use only letters, digits and / _ + -, all valid in a cookie.
+    document.cookie = `timezone=${zone}; path=/; max-age=31536000; SameSite=Lax`;
+  }
+})();
