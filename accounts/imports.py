@@ -62,6 +62,9 @@ def read_members_csv(
                 BadRow(line, f"{len(values)} fields, expected {len(columns)}")
             )
             continue
+        if any("\x00" in value for value in values):
+            bad_rows.append(BadRow(line, "contains a NUL character"))
+            continue
         fields = dict(zip(columns, (value.strip() for value in values), strict=True))
         row, reasons = _check_fields(fields)
         key = fields["email"].lower()

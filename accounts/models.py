@@ -2,6 +2,7 @@ import regex
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -11,6 +12,10 @@ from django_countries.fields import CountryField
 ADMINISTRATOR_PERMISSION = "licensing.manage_licenses"
 
 
+# The largest value of a BigAutoField primary key.
+MAX_ID = 2**63 - 1
+
+
 def parse_id(value) -> int | None:
     """Return `value` as a positive database id, or None when it is not one.
 
@@ -18,7 +23,7 @@ def parse_id(value) -> int | None:
     "²" that int() rejects.
     """
     text = str(value).strip()
-    if text.isascii() and text.isdigit() and int(text) > 0:
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         return int(text)
     return None
 
@@ -85,9 +90,11 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Sign-in matches the email address regardless of letter case, as the
-        # unique constraint on Lower("email") does.
-        return self.get(email__iexact=username)
+        # Sign-in matches the email address regardless of letter case with the
+        # same Lower() as the unique constraint, whose index serves the lookup.
+        return self.alias(email_lower=Lower("email")).get(
+            email_lower=Lower(Value(username))
+        )
 
     def create_user(self, email, password=None, **extra_fields):
         if not email:

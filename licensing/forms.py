@@ -5,16 +5,25 @@ from accounts.models import parse_id
 from .models import LicenseType
 
 SEARCH_MAX_LENGTH = 150
+# Longer values are shown cut to this length in error messages.
+SHOWN_VALUE_LENGTH = 24
+
+
+def clean_search(text: str) -> str:
+    """Return search text fit for a query: trimmed, without NUL, at most 150 long.
+
+    PostgreSQL rejects NUL characters in text parameters, and no name or email
+    contains one.
+    """
+    return text.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
 
 
 class SeatChangeForm(forms.Form):
     """The member an administrator assigns a license to or removes it from."""
 
     member = forms.CharField(
-        max_length=20,
         error_messages={
             "required": "No member was chosen. Choose a member from the list.",
-            "max_length": "That member id is too long. Choose a member from the list.",
         },
     )
     # The search text of the member list, kept so that the refreshed card
@@ -25,13 +34,15 @@ class SeatChangeForm(forms.Form):
         value = self.cleaned_data["member"]
         member_id = parse_id(value)
         if member_id is None:
+            if len(value) > SHOWN_VALUE_LENGTH:
+                value = f"{value[:SHOWN_VALUE_LENGTH]}…"
             raise forms.ValidationError(
                 f"“{value}” is not a member id. Choose a member from the list."
             )
         return member_id
 
     def clean_q(self):
-        return self.cleaned_data["q"][:SEARCH_MAX_LENGTH]
+        return clean_search(self.cleaned_data["q"])
 
 
 class HistoryFilterForm(forms.Form):

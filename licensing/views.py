@@ -18,7 +18,7 @@ from accounts.models import User, parse_id
 
 from . import services
 from .exports import write_assignments_csv
-from .forms import SEARCH_MAX_LENGTH, HistoryFilterForm, SeatChangeForm
+from .forms import HistoryFilterForm, SeatChangeForm, clean_search
 from .models import Assignment, Event, Holding, LicenseType
 
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
@@ -152,7 +152,7 @@ def organization_licenses(request):
         open_holding = Holding.objects.filter(
             pk=holding_id, organization=organization
         ).first()
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = clean_search(request.GET.get("q", ""))
     return _render_licenses(request, open_holding=open_holding, search=search)
 
 
@@ -161,7 +161,7 @@ def organization_licenses(request):
 @vary_on_headers("HX-Request")
 def member_choices(request, holding_id):
     holding = _get_holding(request, holding_id)
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = clean_search(request.GET.get("q", ""))
     if not request.htmx:
         query = urlencode({"open": holding.pk, "q": search})
         return redirect(f"{reverse('licensing:organization_licenses')}?{query}")
