@@ -1,10 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages that name no icon, such as the
+    # Django admin's.
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="licensing:my_licenses"), name="home"),
+    path("favicon.ico", favicon),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
