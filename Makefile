@@ -25,7 +25,7 @@ PYTHON_MISSING = Python 3.12 or newer is required to create $(VENV), but none wa
     Install one, for example with `pyenv install 3.13`, or name it with \
     `make PYTHON=/path/to/python3.13`
 
-.PHONY: run test install clean
+.PHONY: run test screenshots install clean
 
 run: $(INSTALL_STAMP)
 	$(BIN)/python manage.py migrate --no-input
@@ -36,6 +36,10 @@ test: $(INSTALL_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Rewrites docs/screenshots/ from the demo data, for the README.
+screenshots: $(INSTALL_STAMP)
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_screenshots.py -p no:randomly
 
 install: $(INSTALL_STAMP)
 

@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -57,3 +57,28 @@ class TimezoneMiddleware:
 def known_time_zones() -> frozenset[str]:
     # available_timezones() reads the zone files from disk on every call.
     return frozenset(zoneinfo.available_timezones())
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give 405 answers a page that says which methods the address accepts.
+
+    require_POST and Django's class-based views answer a wrong method with an
+    empty body, which browsers show as an error page of their own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content:
+            return response
+        allowed = response.get("Allow", "")
+        page = render(
+            request,
+            "405.html",
+            {"method": request.method, "allowed": allowed},
+            status=405,
+        )
+        page["Allow"] = allowed
+        return page

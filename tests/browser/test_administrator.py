@@ -1,0 +1,160 @@
+import re
+
+from playwright.sync_api import expect
+
+from licensing.models import Assignment, Event
+from tests.browser.conftest import BROWSER_TEST
+
+pytestmark = BROWSER_TEST
+
+
+def open_card(page, slug):
+    page.goto("/settings/licenses/")
+    card = page.locator(f"#license-{slug}")
+    card.locator("summary").click()
+    return card
+
+
+def seat_counts(page, slug):
+    return page.locator(f"#license-{slug} .seat-counts").inner_text().split()
+
+
+def test_assign_and_remove_update_counts_without_reload(open_page, demo):
+    page = open_page(demo["administrator"])
+    card = open_card(page, "huddle")
+    page.evaluate("window.loadedOnce = true")
+
+    card.get_by_label("Find an active member").fill("turing")
+    page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Alan Turing"
+    ).click()
+
+    expect(page.locator("#license-huddle .alert-success")).to_contain_text(
+        "Alan Turing now holds Huddle Video Conference."
+    )
+    assert seat_counts(page, "huddle") == [
+        "Total",
+        "5",
+        "In",
+        "use",
+        "2",
+        "Remaining",
+        "3",
+    ]
+    expect(page.locator("#seat-totals")).to_contain_text("3 of 7 limited seats in use")
+
+    page.get_by_role(
+        "button", name="Remove Huddle Video Conference from Grace Hopper"
+    ).click()
+
+    expect(page.locator("#license-huddle .alert-success")).to_contain_text(
+        "Huddle Video Conference was removed from Grace Hopper."
+    )
+    assert seat_counts(page, "huddle") == [
+        "Total",
+        "5",
+        "In",
+        "use",
+        "1",
+        "Remaining",
+        "4",
+    ]
+    assert page.evaluate("window.loadedOnce") is True
+    assert Assignment.objects.filter(holding=demo["huddle"]).count() == 1
+
+
+def test_assign_without_seat_left_shows_message(open_page, demo):
+    page = open_page(demo["administrator"])
+    card = open_card(page, "virtual-fax")
+    card.get_by_label("Find an active member").fill("turing")
+    page.get_by_role("button", name="Assign Virtual Fax to Alan Turing").click()
+    expect(page.locator("#license-virtual-fax .alert-success")).to_be_visible()
+
+    page.locator("#license-virtual-fax").get_by_label("Find an active member").fill(
+        "piaf"
+    )
+    page.get_by_role("button", name="Assign Virtual Fax to Édith Piaf").click()
+
+    expect(page.locator("#license-virtual-fax [role=alert]")).to_contain_text(
+        "No Virtual Fax seats remaining (2 of 2 in use)"
+    )
+    assert Assignment.objects.filter(holding=demo["fax"]).count() == 2
+
+
+def test_double_click_on_assign_makes_one_assignment(open_page, demo):
+    page = open_page(demo["administrator"])
+    card = open_card(page, "huddle")
+    card.get_by_label("Find an active member").fill("madonna")
+
+    page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Madonna"
+    ).dblclick()
+
+    expect(page.locator("#license-huddle .alert")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    madonna = demo["others"][2]
+    assert (
+        Assignment.objects.filter(holding=demo["huddle"], member=madonna).count() == 1
+    )
+    assert (
+        Event.objects.filter(member=madonna, action=Event.Action.ASSIGNED).count() == 1
+    )
+
+
+def test_expired_session_sends_htmx_click_to_sign_in_page(open_page, demo):
+    page = open_page(demo["administrator"])
+    card = open_card(page, "huddle")
+    card.get_by_label("Find an active member").fill("turing")
+    assign = page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Alan Turing"
+    )
+    expect(assign).to_be_visible()
+
+    page.context.clear_cookies()  # as if the session ended in another tab
+    assign.click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("details.license-card")).to_have_count(0)
+    assert not Assignment.objects.filter(member=demo["others"][0]).exists()
+
+
+def test_back_after_htmx_actions_shows_full_page(open_page, demo):
+    page = open_page(demo["administrator"])
+    card = open_card(page, "huddle")
+    card.get_by_label("Find an active member").fill("turing")
+    page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Alan Turing"
+    ).click()
+    expect(page.locator("#license-huddle .alert-success")).to_be_visible()
+
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    page.go_back()
+
+    expect(page).to_have_url(re.compile(r"/settings/licenses/$"))
+    expect(page.locator("header.navbar")).to_be_visible()
+    expect(page.get_by_role("heading", name="Licenses", exact=True)).to_be_visible()
+    expect(page.locator("#license-huddle .seat-counts")).to_contain_text(
+        re.compile(r"In use\s*2")
+    )
+
+
+def test_member_sees_assignment_on_next_page_load(open_page, demo):
+    administrator_page = open_page(demo["administrator"])
+    member = demo["others"][1]
+    member_page = open_page(member)
+    member_page.goto("/profile/licenses/")
+    expect(member_page.locator(".license-name")).to_have_text(["PBX Account"])
+
+    card = open_card(administrator_page, "huddle")
+    card.get_by_label("Find an active member").fill("piaf")
+    administrator_page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Édith Piaf"
+    ).click()
+    expect(administrator_page.locator("#license-huddle .alert-success")).to_be_visible()
+    member_page.reload()
+
+    expect(member_page.locator(".license-name")).to_have_text(
+        ["Huddle Video Conference", "PBX Account"]
+    )

@@ -1,0 +1,44 @@
+"""Screenshots of the two main pages on the demo data.
+
+`make screenshots` runs this with UPDATE_SCREENSHOTS=1, which writes them to
+docs/screenshots/ for the README; otherwise they go to a temporary folder.
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import User
+from tests.browser.conftest import BROWSER_TEST
+
+pytestmark = BROWSER_TEST
+
+DOCS_FOLDER = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def test_screenshots_of_main_pages(open_page, tmp_path):
+    call_command("loaddata", "catalog", "demo", verbosity=0)
+    folder = DOCS_FOLDER if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    member = User.objects.get(email="lucas.moreau@northwind.example")
+    administrator = User.objects.get(email="amelia.hart@northwind.example")
+
+    page = open_page(member)
+    page.goto("/profile/licenses/")
+    page.locator("details.license summary").first.click()
+    page.screenshot(
+        path=folder / "profile-licenses.png", full_page=True, animations="disabled"
+    )
+
+    page = open_page(administrator)
+    page.goto("/settings/licenses/")
+    page.locator("#license-virtual-fax summary").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(
+        path=folder / "settings-licenses.png", full_page=True, animations="disabled"
+    )
+
+    for name in ("profile-licenses.png", "settings-licenses.png"):
+        assert (folder / name).stat().st_size > 10_000
