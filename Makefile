@@ -25,17 +25,34 @@ PYTHON_MISSING = Python 3.12 or newer is required to create $(VENV), but none wa
     Install one, for example with `pyenv install 3.13`, or name it with \
     `make PYTHON=/path/to/python3.13`
 
-.PHONY: run test screenshots install clean
+.PHONY: run serve test screenshots install clean
 
 run: $(INSTALL_STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Production settings for checks and for `make serve`. The key is made anew
+# for each run; `make serve` drops the HTTPS redirect because loopback has no
+# TLS proxy in front.
+PRODUCTION_ENV = DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost \
+    SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
+
 test: $(INSTALL_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(PRODUCTION_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input --clear -v0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Serves the portal as in production, on loopback: DEBUG off, static files
+# collected and served by WhiteNoise, gunicorn with WEB_CONCURRENCY workers.
+serve: $(INSTALL_STAMP)
+	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py loaddemo
+	$(PRODUCTION_ENV) SECURE_SSL_REDIRECT=false BIND=127.0.0.1:$(PORT) \
+	    $(BIN)/gunicorn -c config/gunicorn.py
 
 # Rewrites docs/screenshots/ from the demo data, for the README.
 screenshots: $(INSTALL_STAMP)

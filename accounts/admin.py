@@ -210,11 +210,11 @@ class UserAdmin(BaseUserAdmin):
             ).exclude(assignments__holding=holding)
         return queryset, may_have_duplicates
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset, **kwargs):
         # Support staff never act on superusers, in bulk as one by one.
         if not request.user.is_superuser:
             queryset = queryset.filter(is_superuser=False)
-        return super().response_action(request, queryset)
+        return super().response_action(request, queryset, **kwargs)
 
     @admin.action(
         description="Assign the chosen license type to the selected users",

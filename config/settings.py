@@ -1,25 +1,63 @@
 """Settings for the licenses portal.
 
-Every environment variable is read in this file. Development defaults apply when
-a variable is unset; DATABASE_URL switches from the local SQLite file to
-PostgreSQL, for example postgres://127.0.0.1:5432/test.
+Every environment variable is read in this file. Unset, they give a
+development setup on a laptop. Production sets at least:
+
+- DEBUG=false, which turns on secure cookies, HSTS and HTTPS redirects
+- SECRET_KEY (required when DEBUG is false)
+- ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS, comma-separated
+- DATABASE_URL, for example postgres://user@db.example:5432/portal
+
+SECURE_SSL_REDIRECT=false turns the HTTPS redirect off where no TLS proxy
+stands in front, as in `make serve` on loopback.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import bootstrap_wrapper
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "true").lower() == "true"
-# The fallback key only serves development and tests on a laptop.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-development-only-key-not-for-deployment"
-)
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item]
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.lower() not in ("true", "false"):
+        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+    return value.lower() == "true"
+
+
+DEBUG = env_flag("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is false. Generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-not-for-deployment"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Behind a TLS-terminating proxy, which sets X-Forwarded-Proto and strips it
+# from clients.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000  # one year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,6 +70,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "accounts",
     "licensing",
 ]
@@ -51,6 +90,8 @@ MIDDLEWARE = [
     "config.middleware.HtmxLoginRedirectMiddleware",
     "config.middleware.TimezoneMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
+    # Last, as django-axes asks: it turns lockouts raised below into pages.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,10 +130,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "accounts.User"
 SILENCED_SYSTEM_CHECKS = [
-    # auth.E003 asks for unique=True on the sign-in field. The email address is
+    # auth.W004 asks for unique=True on the sign-in field. The email address is
     # unique through a constraint on Lower("email") instead, which also rejects
-    # addresses that differ only in letter case.
-    "auth.E003",
+    # addresses that differ only in letter case, and sign-in looks it up with
+    # the same Lower().
+    "auth.W004",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
@@ -103,6 +145,24 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-in while a username and address pair is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling: after 5 failures for one email from one address, that
+# pair is locked out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Emails sign in regardless of letter case, so lockouts ignore it too.
+AXES_USERNAME_CALLABLE = "config.throttling.username_for_lockout"
+# REMOTE_ADDR is the client, or the proxy in front; set
+# AXES_IPWARE_PROXY_COUNT when a proxy's X-Forwarded-For is trustworthy.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "licensing:my_licenses"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,6 +211,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from config.health import healthz
+
 
 @login_not_required
 @require_GET
@@ -17,6 +19,7 @@ def favicon(request):
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="licensing:my_licenses"), name="home"),
     path("favicon.ico", favicon),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

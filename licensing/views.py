@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -5,8 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -21,6 +22,8 @@ from .exports import write_assignments_csv
 from .forms import HistoryFilterForm, SeatChangeForm, clean_search
 from .models import Assignment, Event, Holding, LicenseType
 
+logger = logging.getLogger(__name__)
+
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
 MEMBER_CHOICES_LIMIT = 10
 HISTORY_PAGE_SIZE = 25
@@ -32,6 +35,12 @@ def administrator_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_administrator:
+            logger.warning(
+                "settings denied user=%s organization=%s path=%s",
+                request.user.pk,
+                request.user.organization_id,
+                request.path,
+            )
             raise PermissionDenied(
                 "Only your organization's administrators can open Settings."
             )
@@ -194,13 +203,31 @@ def remove(request, holding_id):
     )
 
 
+def _get_in_organization(request, queryset, object_id):
+    """Return the object with this id in the user's organization, or raise 404.
+
+    Another organization's object is answered as if it did not exist.
+    """
+    found = queryset.filter(
+        pk=object_id, organization_id=request.user.organization_id
+    ).first()
+    if found is None:
+        logger.warning(
+            "%s not found id=%s user=%s organization=%s",
+            queryset.model._meta.model_name,
+            object_id,
+            request.user.pk,
+            request.user.organization_id,
+        )
+        raise Http404(f"No {queryset.model._meta.verbose_name} {object_id} here.")
+    return found
+
+
 def _get_holding(request, holding_id):
-    # Scoping the lookup to the user's organization answers another
-    # organization's holding with 404, as if it did not exist.
-    return get_object_or_404(
+    return _get_in_organization(
+        request,
         Holding.objects.select_related("license_type", "organization"),
-        pk=holding_id,
-        organization_id=request.user.organization_id,
+        holding_id,
     )
 
 
@@ -216,12 +243,17 @@ def _change_seat(request, holding_id, change, success_message):
             request, open_holding=holding, search=search, error=error, status=400
         )
     search = form.cleaned_data["q"]
-    member = get_object_or_404(
-        User, pk=form.cleaned_data["member"], organization_id=holding.organization_id
-    )
+    member = _get_in_organization(request, User.objects, form.cleaned_data["member"])
     try:
         change(holding=holding, member=member, acting_user=request.user)
     except services.LicensingError as error:
+        logger.info(
+            "license change rejected holding=%s member=%s actor=%s reason=%s",
+            holding.pk,
+            member.pk,
+            request.user.pk,
+            error,
+        )
         return _render_licenses(
             request, open_holding=holding, search=search, error=str(error), status=409
         )

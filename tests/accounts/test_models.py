@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 from accounts.models import User
 from tests.factories import (
@@ -122,10 +123,17 @@ def test_email_constraint_message_on_validation():
     assert "A user with this email address already exists." in raised.value.messages
 
 
+def sign_in_request():
+    # django-axes, which throttles sign-in, needs the request to authenticate.
+    return RequestFactory().post("/accounts/login/")
+
+
 def test_sign_in_ignores_email_case():
     user = UserFactory(email="Ann.Lee@example.com")
 
-    signed_in = authenticate(None, username="ann.lee@EXAMPLE.com", password=PASSWORD)
+    signed_in = authenticate(
+        sign_in_request(), username="ann.lee@EXAMPLE.com", password=PASSWORD
+    )
 
     assert signed_in == user
 
@@ -133,7 +141,9 @@ def test_sign_in_ignores_email_case():
 def test_sign_in_rejects_wrong_password():
     UserFactory(email="ann.lee@example.com")
 
-    signed_in = authenticate(None, username="ann.lee@example.com", password="wrong")
+    signed_in = authenticate(
+        sign_in_request(), username="ann.lee@example.com", password="wrong"
+    )
 
     assert signed_in is None
 
