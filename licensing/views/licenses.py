@@ -1,12 +1,11 @@
+"""Settings > Licenses: one card per held type, with assign and remove."""
+
 import logging
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,66 +16,16 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import User, parse_id
 
-from . import services
-from .exports import write_assignments_csv
-from .forms import HistoryFilterForm, SeatChangeForm, clean_search
-from .models import Assignment, Event, Holding, LicenseType
+from .. import services
+from ..exports import write_assignments_csv
+from ..forms import SeatChangeForm, clean_search
+from ..models import Assignment, Holding, LicenseType
+from .access import administrator_required, get_in_organization
 
 logger = logging.getLogger(__name__)
 
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
 MEMBER_CHOICES_LIMIT = 10
-HISTORY_PAGE_SIZE = 25
-
-
-def administrator_required(view):
-    """Let through administrators of an organization; answer 403 to anyone else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_administrator:
-            logger.warning(
-                "settings denied user=%s organization=%s path=%s",
-                request.user.pk,
-                request.user.organization_id,
-                request.path,
-            )
-            raise PermissionDenied(
-                "Only your organization's administrators can open Settings."
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@require_GET
-def my_licenses(request):
-    member = request.user
-    if member.organization_id is None:
-        # Support staff belong to no organization and hold no licenses.
-        return render(request, "licensing/my_licenses.html", {"license_types": []})
-    license_types = list(
-        LicenseType.objects.filter(
-            Q(is_automatic=True) | Q(holdings__assignments__member=member)
-        )
-        .distinct()
-        .prefetch_related("includes")
-    )
-    only_automatic = all(license_type.is_automatic for license_type in license_types)
-    administrators = []
-    if only_automatic:
-        administrators = User.objects.filter(
-            organization_id=member.organization_id
-        ).administrators()
-    return render(
-        request,
-        "licensing/my_licenses.html",
-        {
-            "license_types": license_types,
-            "only_automatic": only_automatic,
-            "administrators": administrators,
-        },
-    )
 
 
 @dataclass
@@ -203,28 +152,8 @@ def remove(request, holding_id):
     )
 
 
-def _get_in_organization(request, queryset, object_id):
-    """Return the object with this id in the user's organization, or raise 404.
-
-    Another organization's object is answered as if it did not exist.
-    """
-    found = queryset.filter(
-        pk=object_id, organization_id=request.user.organization_id
-    ).first()
-    if found is None:
-        logger.warning(
-            "%s not found id=%s user=%s organization=%s",
-            queryset.model._meta.model_name,
-            object_id,
-            request.user.pk,
-            request.user.organization_id,
-        )
-        raise Http404(f"No {queryset.model._meta.verbose_name} {object_id} here.")
-    return found
-
-
 def _get_holding(request, holding_id):
-    return _get_in_organization(
+    return get_in_organization(
         request,
         Holding.objects.select_related("license_type", "organization"),
         holding_id,
@@ -243,7 +172,7 @@ def _change_seat(request, holding_id, change, success_message):
             request, open_holding=holding, search=search, error=error, status=400
         )
     search = form.cleaned_data["q"]
-    member = _get_in_organization(request, User.objects, form.cleaned_data["member"])
+    member = get_in_organization(request, User.objects, form.cleaned_data["member"])
     try:
         change(holding=holding, member=member, acting_user=request.user)
     except services.LicensingError as error:
@@ -315,31 +244,3 @@ def export_assignments(request):
     )
     write_assignments_csv(organization, response)
     return response
-
-
-@require_GET
-@administrator_required
-def history(request):
-    organization = request.user.organization
-    form = HistoryFilterForm(request.GET or None, organization=organization)
-    events = Event.objects.filter(organization=organization).select_related(
-        "member", "actor"
-    )
-    status = 200
-    if form.is_bound and not form.is_valid():
-        status = 400
-        events = events.none()
-    elif form.is_bound:
-        if license_type := form.cleaned_data["license_type"]:
-            events = events.filter(license_type=license_type)
-        if member := form.cleaned_data["member"]:
-            events = events.filter(member=member)
-    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(
-        request,
-        "licensing/history.html",
-        {"form": form, "page": page, "filters": filters.urlencode()},
-        status=status,
-    )

@@ -1,0 +1,49 @@
+"""Who may open Settings, and lookups scoped to the signed-in organization."""
+
+import logging
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+logger = logging.getLogger(__name__)
+
+
+def administrator_required(view):
+    """Let through administrators of an organization; answer 403 to anyone else."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_administrator:
+            logger.warning(
+                "settings denied user=%s organization=%s path=%s",
+                request.user.pk,
+                request.user.organization_id,
+                request.path,
+            )
+            raise PermissionDenied(
+                "Only your organization's administrators can open Settings."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_in_organization(request, queryset, object_id):
+    """Return the object with this id in the user's organization, or raise 404.
+
+    Another organization's object is answered as if it did not exist.
+    """
+    found = queryset.filter(
+        pk=object_id, organization_id=request.user.organization_id
+    ).first()
+    if found is None:
+        logger.warning(
+            "%s not found id=%s user=%s organization=%s",
+            queryset.model._meta.model_name,
+            object_id,
+            request.user.pk,
+            request.user.organization_id,
+        )
+        raise Http404(f"No {queryset.model._meta.verbose_name} {object_id} here.")
+    return found
