@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 
 from licensing import services as licensing_services
 from licensing.admin import HoldingInline, save_holding_formset
@@ -111,20 +110,7 @@ class UserAdmin(BaseUserAdmin):
     ]
 
     def get_queryset(self, request):
-        # One subquery column instead of a has_perm call per row keeps the
-        # change list at a constant number of queries.
-        administrators = User.objects.filter(
-            organization__isnull=False
-        ).administrators()
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                is_organization_administrator=Exists(
-                    administrators.filter(pk=OuterRef("pk"))
-                )
-            )
-        )
+        return super().get_queryset(request).with_administrator_flag()
 
     @admin.display(boolean=True, ordering="is_organization_administrator")
     def administrator(self, user):

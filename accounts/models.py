@@ -85,6 +85,20 @@ class UserQuerySet(models.QuerySet):
             is_active=True,
         )
 
+    def with_administrator_flag(self):
+        """Annotate `is_organization_administrator`, one subquery for all rows.
+
+        A has_perm call per row would cost queries in proportion to the rows.
+        """
+        administrators = self.model.objects.filter(
+            organization__isnull=False
+        ).administrators()
+        return self.annotate(
+            is_organization_administrator=models.Exists(
+                administrators.filter(pk=models.OuterRef("pk"))
+            )
+        )
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True

@@ -75,3 +75,113 @@ class HistoryFilterForm(forms.Form):
         self.fields["member"].queryset = organization.members.order_by(
             "full_name", "email"
         )
+
+
+NO_EXTRA_LICENSE = "none"
+
+
+class MemberFilterForm(forms.Form):
+    """Search and filters of Settings > Members; all optional."""
+
+    q = forms.CharField(required=False, label="Search")
+    license = forms.ChoiceField(
+        required=False,
+        label="License",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    administrators = forms.BooleanField(required=False, label="Administrators only")
+
+    def __init__(self, *args, holdings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holdings = {str(holding.pk): holding for holding in holdings}
+        self.fields["license"].choices = [
+            ("", "Any license"),
+            (NO_EXTRA_LICENSE, "No license beyond the automatic ones"),
+            *[
+                (key, holding.license_type.name)
+                for key, holding in self.holdings.items()
+            ],
+        ]
+        self.fields["license"].error_messages["invalid_choice"] = (
+            "“%(value)s” is not a license type your organization holds. "
+            "Choose one from the list."
+        )
+
+    def clean_q(self):
+        return clean_search(self.cleaned_data["q"])
+
+    def clean_license(self):
+        value = self.cleaned_data["license"]
+        return self.holdings.get(value, value)
+
+
+class IdListField(forms.Field):
+    """Every value posted under one name, as check boxes send them.
+
+    The values are checked by the form, against the database in one query.
+    """
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return list(value or [])
+
+
+class BulkChangeForm(forms.Form):
+    """One license type assigned to or removed from many members at once."""
+
+    ASSIGN, REMOVE = "assign", "remove"
+
+    action = forms.ChoiceField(
+        choices=[(ASSIGN, "Assign"), (REMOVE, "Remove")],
+        error_messages={
+            "invalid_choice": "“%(value)s” is not an action. Choose assign or remove."
+        },
+    )
+    holding = forms.ChoiceField(
+        error_messages={
+            "required": "Choose the license type to assign or remove.",
+            "invalid_choice": "“%(value)s” is not a license type your organization "
+            "holds. Choose one from the list.",
+        },
+    )
+    member = IdListField(required=False)
+    everyone_matching = forms.BooleanField(required=False)
+
+    def __init__(self, *args, holdings, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holdings = {str(holding.pk): holding for holding in holdings}
+        self.fields["holding"].choices = [(key, key) for key in self.holdings]
+        self.members = members
+
+    def clean_holding(self):
+        return self.holdings[self.cleaned_data["holding"]]
+
+    def clean_member(self):
+        values = self.cleaned_data["member"]
+        ids = [parse_id(value) for value in values]
+        invalid = [value for value, id_ in zip(values, ids, strict=True) if id_ is None]
+        if invalid:
+            raise forms.ValidationError(
+                f"“{invalid[0][:SHOWN_VALUE_LENGTH]}” is not a member id. "
+                "Select members from the list."
+            )
+        found = set(self.members.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [id_ for id_ in ids if id_ not in found]
+        if unknown:
+            raise forms.ValidationError(
+                f"Member {unknown[0]} is not an active member of your organization. "
+                "Reload the page and select again."
+            )
+        return ids
+
+    def clean(self):
+        cleaned_data = super().clean()
+        chose_nobody = not cleaned_data.get("everyone_matching") and not (
+            cleaned_data.get("member")
+        )
+        if chose_nobody and "member" not in self.errors:
+            raise forms.ValidationError(
+                "Select at least one member, or every member matching the filter."
+            )
+        return cleaned_data

@@ -95,10 +95,15 @@ def assign_license_to_members(
         in_use = len(holder_ids)
         if holding.quantity is not None and len(needing) > holding.quantity - in_use:
             remaining = holding.quantity - in_use
+            members_needing = (
+                f"{len(needing)} selected members need"
+                if len(needing) != 1
+                else "1 selected member needs"
+            )
             raise LicensingError(
                 f"Only {count_seats(remaining)} of {license_name} "
                 f"remaining ({in_use} of {holding.quantity} in use), but "
-                f"{len(needing)} selected members need one. Nothing was changed."
+                f"{members_needing} one. Nothing was changed."
             )
         assignments = Assignment.objects.bulk_create(
             Assignment(holding=holding, member=member, assigned_by=acting_user)
@@ -164,6 +169,39 @@ def remove_license(
         _actor_id(acting_user),
         source,
     )
+
+
+def remove_license_from_members(
+    *,
+    holding: Holding,
+    members: Iterable[User],
+    acting_user: User | None,
+    source: Event.Source = Event.Source.PORTAL,
+) -> int:
+    """Take back `holding`'s seat from every member of `members` who holds one.
+
+    All or nothing: a member of another organization rejects the whole change.
+    Members who do not hold the type are skipped. Returns the seats freed.
+    """
+    with transaction.atomic():
+        holding = _lock_holding(holding, acting_user, source)
+        members = list(members)
+        for member in members:
+            if member.organization_id != holding.organization_id:
+                raise _not_a_member(holding, member)
+        assignments = holding.assignments.filter(member__in=members).select_related(
+            "member", "holding__license_type"
+        )
+        freed = remove_assignments(assignments, acting_user=acting_user, source=source)
+
+    logger.info(
+        "license removed in bulk holding=%s freed=%s actor=%s source=%s",
+        holding.pk,
+        freed,
+        _actor_id(acting_user),
+        source,
+    )
+    return freed
 
 
 def remove_assignments(

@@ -28,6 +28,18 @@ urlpatterns = [
         name="export_assignments",
     ),
     path("settings/history/", views.history, name="history"),
+    path("settings/members/", views.members, name="members"),
+    path("settings/members/bulk/", views.bulk_change, name="bulk_change"),
+    path(
+        "settings/members/<int:member_id>/",
+        views.member_panel,
+        name="member_panel",
+    ),
+    path(
+        "settings/members/<int:member_id>/licenses/",
+        views.change_member_license,
+        name="change_member_license",
+    ),
     path(
         "settings/licenses/<int:holding_id>/members/",
         views.member_choices,

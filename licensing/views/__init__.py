@@ -6,13 +6,18 @@ from .licenses import (
     organization_licenses,
     remove,
 )
+from .members import bulk_change, change_member_license, member_panel, members
 from .profile import my_licenses
 
 __all__ = [
     "assign",
+    "bulk_change",
+    "change_member_license",
     "export_assignments",
     "history",
     "member_choices",
+    "member_panel",
+    "members",
     "my_licenses",
     "organization_licenses",
     "remove",

@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_TEMPLATE = "licensing/organization_licenses.html"
 MEMBER_CHOICES_LIMIT = 10
+HOLDERS_SHOWN = 10
 
 
 @dataclass
@@ -48,6 +50,10 @@ class LicenseCard:
         return max(self.total - self.in_use, 0)
 
     @property
+    def more_holders(self):
+        return self.in_use - len(self.holders)
+
+    @property
     def dom_id(self):
         return f"license-{self.license_type.slug}"
 
@@ -64,11 +70,21 @@ def build_license_cards(organization):
         .select_related("license_type")
         .prefetch_related("license_type__includes")
     )
+    # The first holders of each holding by name, in one query: a card lists
+    # HOLDERS_SHOWN of them and links to Members for the rest.
     holders = {}
     for assignment in (
         Assignment.objects.filter(holding__organization=organization)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("holding_id"),
+                order_by=[F("member__full_name").asc(), F("member__email").asc()],
+            )
+        )
+        .filter(rank__lte=HOLDERS_SHOWN)
         .select_related("member")
-        .order_by("member__full_name", "member__email")
+        .order_by("holding_id", "rank")
     ):
         holders.setdefault(assignment.holding_id, []).append(assignment.member)
     cards = [

@@ -1,0 +1,256 @@
+"""Settings > Members: every member with their licenses, one by one or in bulk."""
+
+import logging
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import User, parse_id
+
+from .. import services
+from ..forms import NO_EXTRA_LICENSE, BulkChangeForm, MemberFilterForm
+from ..models import Assignment, Holding, LicenseType
+from .access import administrator_required, get_in_organization
+
+logger = logging.getLogger(__name__)
+
+MEMBERS_TEMPLATE = "licensing/members.html"
+MEMBERS_PAGE_SIZE = 50
+FILTER_FIELDS = ("q", "license", "administrators")
+
+
+def filter_members(organization, filters):
+    """Active members of the organization that match the cleaned filters."""
+    members = organization.members.filter(is_active=True)
+    if search := filters.get("q"):
+        members = members.filter(
+            Q(full_name__icontains=search) | Q(email__icontains=search)
+        )
+    license = filters.get("license")
+    if license == NO_EXTRA_LICENSE:
+        members = members.exclude(
+            Exists(Assignment.objects.filter(member=OuterRef("pk")))
+        )
+    elif isinstance(license, Holding):
+        members = members.filter(
+            Exists(Assignment.objects.filter(member=OuterRef("pk"), holding=license))
+        )
+    if filters.get("administrators"):
+        members = members.filter(pk__in=User.objects.administrators().values("pk"))
+    return members.order_by("full_name", "email")
+
+
+@require_GET
+@administrator_required
+@vary_on_headers("HX-Request")
+def members(request):
+    holdings = _holdings(request.user.organization)
+    form = MemberFilterForm(request.GET, holdings=holdings)
+    return _render_members(
+        request, form, holdings, status=200 if form.is_valid() else 400
+    )
+
+
+@require_GET
+@administrator_required
+@vary_on_headers("HX-Request")
+def member_panel(request, member_id):
+    member = get_in_organization(
+        request, User.objects.filter(is_active=True), member_id
+    )
+    if not request.htmx:
+        holdings = _holdings(request.user.organization)
+        form = MemberFilterForm(QueryDict(), holdings=holdings)
+        return _render_members(request, form, holdings, open_member=member)
+    return _render_panel(request, member)
+
+
+@require_POST
+@administrator_required
+@vary_on_headers("HX-Request")
+def change_member_license(request, member_id):
+    """Assign or remove one license type of one member, from the member's panel."""
+    member = get_in_organization(
+        request, User.objects.filter(is_active=True), member_id
+    )
+    holding_id = parse_id(request.POST.get("holding", ""))
+    holding = get_in_organization(
+        request, Holding.objects.select_related("license_type"), holding_id
+    )
+    assigned = request.POST.get("assigned") == "on"
+    change = services.assign_license if assigned else services.remove_license
+    try:
+        change(holding=holding, member=member, acting_user=request.user)
+    except services.LicensingError as error:
+        logger.info(
+            "license change rejected holding=%s member=%s actor=%s reason=%s",
+            holding.pk,
+            member.pk,
+            request.user.pk,
+            error,
+        )
+        return _render_panel(request, member, error=str(error), status=409)
+    name = holding.license_type.name
+    notice = f"{member} now holds {name}." if assigned else f"{name} was removed."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("licensing:member_panel", member_id=member.pk)
+    return _render_panel(request, member, notice=notice)
+
+
+@require_POST
+@administrator_required
+@vary_on_headers("HX-Request")
+def bulk_change(request):
+    """Assign or remove one license type for the selected members, all or nothing."""
+    organization = request.user.organization
+    holdings = _holdings(organization)
+    filters = MemberFilterForm(request.POST, holdings=holdings)
+    active_members = organization.members.filter(is_active=True)
+    form = BulkChangeForm(request.POST, holdings=holdings, members=active_members)
+    if not form.is_valid() or not filters.is_valid():
+        error = " ".join(
+            message
+            for errors in [*form.errors.values(), *filters.errors.values()]
+            for message in errors
+        )
+        return _bulk_response(request, filters, holdings, error=error, status=400)
+
+    holding = form.cleaned_data["holding"]
+    if form.cleaned_data["everyone_matching"]:
+        selected = filter_members(organization, filters.cleaned_data)
+    else:
+        selected = active_members.filter(pk__in=form.cleaned_data["member"])
+    try:
+        if form.cleaned_data["action"] == BulkChangeForm.ASSIGN:
+            changed = len(
+                services.assign_license_to_members(
+                    holding=holding, members=selected, acting_user=request.user
+                )
+            )
+            notice = f"Assigned {holding.license_type.name} to {_count(changed)}."
+        else:
+            changed = services.remove_license_from_members(
+                holding=holding, members=selected, acting_user=request.user
+            )
+            notice = f"Removed {holding.license_type.name} from {_count(changed)}."
+    except (services.LicensingError, PermissionDenied) as error:
+        logger.info(
+            "bulk license change rejected holding=%s actor=%s reason=%s",
+            holding.pk,
+            request.user.pk,
+            error,
+        )
+        return _bulk_response(request, filters, holdings, error=str(error), status=409)
+    return _bulk_response(request, filters, holdings, notice=notice)
+
+
+def _count(members: int) -> str:
+    return f"{members} member{'s' if members != 1 else ''}"
+
+
+def _holdings(organization):
+    return list(
+        Holding.objects.filter(organization=organization)
+        .select_related("license_type")
+        .order_by("license_type__position", "license_type__name")
+    )
+
+
+def _bulk_response(request, filters, holdings, *, notice="", error="", status=200):
+    if request.htmx:
+        return _render_members(
+            request, filters, holdings, notice=notice, error=error, status=status
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    query = QueryDict(mutable=True)
+    for name in FILTER_FIELDS:
+        if value := request.POST.get(name):
+            query[name] = value
+    return redirect(f"{reverse('licensing:members')}?{query.urlencode()}")
+
+
+def _render_members(
+    request, form, holdings, *, open_member=None, notice="", error="", status=200
+):
+    organization = request.user.organization
+    if form.is_valid():
+        matching = filter_members(organization, form.cleaned_data)
+    else:
+        matching = organization.members.none()
+    page = Paginator(matching.with_administrator_flag(), MEMBERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    _attach_licenses(page.object_list)
+    filters = QueryDict(mutable=True)
+    for name in FILTER_FIELDS:
+        if value := request.GET.get(name) or request.POST.get(name):
+            filters[name] = value
+    context = {
+        "form": form,
+        "holdings": holdings,
+        "automatic_types": _automatic_types(),
+        "page": page,
+        "filters": filters.urlencode(),
+        "notice": notice,
+        "error": error,
+    }
+    if open_member is not None:
+        context.update(_panel_context(open_member, holdings))
+    template = MEMBERS_TEMPLATE
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{MEMBERS_TEMPLATE}#results"
+    return render(request, template, context, status=status)
+
+
+def _render_panel(request, member, *, notice="", error="", status=200):
+    holdings = _holdings(request.user.organization)
+    context = {
+        **_panel_context(member, holdings),
+        "automatic_types": _automatic_types(),
+        "notice": notice,
+        "error": error,
+        "oob": True,
+    }
+    return render(request, f"{MEMBERS_TEMPLATE}#panel_update", context, status=status)
+
+
+def _panel_context(member, holdings):
+    held = set(
+        Assignment.objects.filter(member=member).values_list("holding_id", flat=True)
+    )
+    member.licenses = [
+        holding.license_type for holding in holdings if holding.pk in held
+    ]
+    return {
+        "member": member,
+        "switches": [(holding, holding.pk in held) for holding in holdings],
+    }
+
+
+def _attach_licenses(members):
+    """Set `member.licenses` on each member of the page, with one query."""
+    licenses = defaultdict(list)
+    for assignment in (
+        Assignment.objects.filter(member__in=members)
+        .select_related("holding__license_type")
+        .order_by("holding__license_type__position")
+    ):
+        licenses[assignment.member_id].append(assignment.holding.license_type)
+    for member in members:
+        member.licenses = licenses[member.pk]
+
+
+def _automatic_types():
+    return list(LicenseType.objects.filter(is_automatic=True))
