@@ -156,6 +156,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        indexes = [
+            # Members of one organization in name order: the Members page,
+            # the member search and the administrator lists.
+            models.Index(
+                fields=["organization", "full_name", "email"],
+                name="user_organization_name",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -201,6 +201,10 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Adds /benchmark/ping, a trivial signed-in view that the benchmark measures
+# every page against. Off everywhere else.
+BENCHMARK_VIEWS = env_flag("BENCHMARK_VIEWS", False)
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

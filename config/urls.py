@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -18,6 +20,12 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
+@require_GET
+def benchmark_ping(request):
+    """The cheapest signed-in page: session and user lookups, then plain text."""
+    return HttpResponse(f"ok {request.user.pk}\n", content_type="text/plain")
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="licensing:my_licenses"), name="home"),
@@ -27,3 +35,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("licensing.urls")),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    urlpatterns.append(path("benchmark/ping", benchmark_ping))
