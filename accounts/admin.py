@@ -21,6 +21,15 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [HoldingInline]
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        # Nobody may delete events one by one, but an organization takes its
+        # whole history with it.
+        perms_needed.discard(Event._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def save_formset(self, request, form, formset, change):
         if formset.model is Holding:
             save_holding_formset(request, formset)
@@ -131,24 +140,50 @@ class UserAdmin(BaseUserAdmin):
             "date_joined",
         ]
 
-    def has_change_permission(self, request, obj=None):
+    def has_view_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Only superusers change other staff accounts, their passwords
+        # included, so nobody gains permissions they were not given.
+        if self._is_protected(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if self._is_protected(request, obj):
             return False
         return super().has_delete_permission(request, obj)
 
+    def _is_protected(self, request, obj):
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and (obj.is_superuser or (obj.is_staff and obj.pk != request.user.pk))
+        )
+
     def save_model(self, request, obj, form, change):
-        was_active = form.initial.get("is_active", True)
+        # Deactivation and moving to another organization release seats, so
+        # they go through the services; the other fields are saved first.
         if change and "is_active" in form.changed_data:
-            # Deactivation releases seats, so it goes through the service
-            # after the other fields are saved.
-            obj.is_active = was_active
-        obj._was_administrator = change and obj.is_administrator
+            obj.is_active = form.initial["is_active"]
+        if change and "organization" in form.changed_data:
+            obj.organization_id = form.initial["organization"]
+        obj._was_administrator = change and services.in_administrators_group(obj)
         super().save_model(request, obj, form, change)
+        if not change and obj.organization_id is not None:
+            services.record_member_added(
+                member=obj, acting_user=request.user, source=SOURCE
+            )
+        if change and "organization" in form.changed_data:
+            services.move_member(
+                member=obj,
+                organization=form.cleaned_data["organization"],
+                acting_user=request.user,
+                source=SOURCE,
+            )
         if change and "is_active" in form.changed_data:
             self._set_active(request, obj, form.cleaned_data["is_active"])
 
@@ -157,12 +192,12 @@ class UserAdmin(BaseUserAdmin):
         user = form.instance
         if not change or user.organization_id is None:
             return
-        user = User.objects.get(pk=user.pk)  # a fresh permission cache
-        if user.is_administrator != form.instance._was_administrator:
+        in_group = services.in_administrators_group(user)
+        if in_group != user._was_administrator:
             # A superuser changed the groups directly: record the role change.
             licensing_services.record_event(
                 Event.Action.ADMINISTRATOR_GRANTED
-                if user.is_administrator
+                if in_group
                 else Event.Action.ADMINISTRATOR_REVOKED,
                 organization_id=user.organization_id,
                 acting_user=request.user,

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from .services import MemberRow
 
 COLUMNS = ("email", "full name", "administrator")
 FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 ANSWERS = {"yes": True, "no": False}
 
 
@@ -45,16 +47,24 @@ def read_members_csv(
             )
         ]
     columns = [name.strip().lower().replace("_", " ") for name in header]
-    problems = [
-        f"unknown column “{name}”" for name in columns if name not in COLUMNS
-    ] + [f"missing column “{name}”" for name in COLUMNS if name not in columns]
+    problems = (
+        [f"unknown column “{name}”" for name in columns if name not in COLUMNS]
+        + [f"missing column “{name}”" for name in COLUMNS if name not in columns]
+        + [
+            f"column “{name}” appears {columns.count(name)} times"
+            for name in COLUMNS
+            if columns.count(name) > 1
+        ]
+    )
     if problems:
         expected = ", ".join(COLUMNS)
         return [], [BadRow(1, f"{'; '.join(problems)}; expected {expected}")]
 
     rows, bad_rows, first_line_of = [], [], {}
+    end_of_previous = reader.line_num
     for values in reader:
-        line = reader.line_num
+        # A quoted field may span lines: a row is named by its first line.
+        line, end_of_previous = end_of_previous + 1, reader.line_num
         if not any(value.strip() for value in values):
             continue
         if len(values) != len(columns):
@@ -91,9 +101,17 @@ def _check_fields(fields: dict[str, str]) -> tuple[MemberRow | None, list[str]]:
         validate_email(fields["email"])
     except ValidationError:
         reasons.append(f"invalid email “{fields['email']}”")
+    else:
+        if len(fields["email"]) > EMAIL_MAX_LENGTH:
+            reasons.append(
+                f"email longer than {EMAIL_MAX_LENGTH} characters "
+                f"({len(fields['email'])})"
+            )
     full_name = fields["full name"]
-    if not full_name:
+    if not _visible(full_name):
         reasons.append("empty full name")
+    elif any(unicodedata.category(character) == "Cc" for character in full_name):
+        reasons.append("full name contains a line break or control character")
     elif len(full_name) > FULL_NAME_MAX_LENGTH:
         reasons.append(f"full name longer than {FULL_NAME_MAX_LENGTH} characters")
     answer = fields["administrator"].lower()
@@ -104,6 +122,11 @@ def _check_fields(fields: dict[str, str]) -> tuple[MemberRow | None, list[str]]:
     if reasons:
         return None, reasons
     return MemberRow(fields["email"], full_name, ANSWERS[answer]), []
+
+
+def _visible(text: str) -> str:
+    # Format characters such as the zero-width space show nothing.
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
 
 
 def _check_other_organizations(rows, organization) -> list[BadRow]:

@@ -30,15 +30,29 @@ def parse_id(value) -> int | None:
 
 class OrganizationManager(models.Manager):
     def get_by_reference(self, reference: str):
-        """Find an organization by its id or its name, ignoring letter case.
+        """Find an organization by its id, else by its name, ignoring letter case.
 
-        Raises Organization.DoesNotExist with a message that names the value.
+        A name that matches several organizations only when case is ignored
+        must match one exactly. Raises Organization.DoesNotExist with a message
+        that names the value.
         """
         reference = reference.strip()
+        found = None
         if (organization_id := parse_id(reference)) is not None:
             found = self.filter(pk=organization_id).first()
-        else:
-            found = self.filter(name__iexact=reference).first()
+        if found is None:
+            named = list(self.filter(name__iexact=reference)[:10])
+            exact = [
+                organization for organization in named if organization.name == reference
+            ]
+            if len(named) == 1 or len(exact) == 1:
+                found = (exact or named)[0]
+            elif named:
+                choices = ", ".join(f"{o.pk} ({o.name})" for o in named)
+                raise self.model.DoesNotExist(
+                    f"“{reference}” names several organizations when letter case "
+                    f"is ignored: {choices}. Give the id instead."
+                )
         if found is None:
             known = ", ".join(f"{o.pk} ({o.name})" for o in self.all()[:10])
             raise self.model.DoesNotExist(

@@ -1,6 +1,12 @@
 import pytest
 
-from tests.factories import AdministratorFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    AdministratorFactory,
+    OrganizationFactory,
+    SuperuserFactory,
+    SupportUserFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -34,4 +40,26 @@ def administrator_client(client, administrator):
 @pytest.fixture
 def member_client(client, member):
     client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def support_user(db):
+    return SupportUserFactory()
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperuserFactory()
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
     return client

@@ -56,5 +56,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Imported {len(rows)} rows into {organization}: "
-            f"{result.created} created, {result.updated} renamed."
+            f"{result.created} created, {result.renamed} renamed, administrator "
+            f"role granted to {result.administrators_granted} and revoked from "
+            f"{result.administrators_revoked}."
         )

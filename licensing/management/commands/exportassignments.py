@@ -1,3 +1,5 @@
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organization
@@ -15,4 +17,8 @@ class Command(BaseCommand):
             organization = Organization.objects.get_by_reference(organization)
         except Organization.DoesNotExist as error:
             raise CommandError(str(error)) from None
-        write_assignments_csv(organization, self.stdout)
+        try:
+            write_assignments_csv(organization, self.stdout)
+        except BrokenPipeError:
+            # The reader closed the pipe early, as `| head` does; stop quietly.
+            sys.stderr.close()

@@ -29,15 +29,19 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Output is written after the transaction, so that a closed pipe
+        # cannot roll the load back.
         with transaction.atomic():
-            if Organization.objects.exists():
-                self.stdout.write(
-                    "Demo data is already present: the database has organizations, "
-                    "so nothing was loaded or changed."
-                )
-            else:
+            loaded = not Organization.objects.exists()
+            if loaded:
                 call_command("loaddata", *FIXTURES, verbosity=options["verbosity"])
-                self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if loaded:
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        else:
+            self.stdout.write(
+                "Demo data is already present: the database has organizations, "
+                "so nothing was loaded or changed."
+            )
 
         self.stdout.write(f"Demo sign-ins, all with the password {DEMO_PASSWORD}:")
         for role, email in DEMO_SIGN_INS:
