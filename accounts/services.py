@@ -7,10 +7,10 @@ history event per change, naming who acted.
 import logging
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from licensing.groups import ADMINISTRATORS, ensure_groups
 from licensing.models import Assignment, Event
 from licensing.services import (
     count_seats,
@@ -22,8 +22,6 @@ from licensing.services import (
 from .models import Organization, User
 
 logger = logging.getLogger(__name__)
-
-ADMINISTRATORS_GROUP = "Administrators"
 
 
 def deactivate_member(
@@ -89,6 +87,60 @@ def reactivate_member(
     logger.info("member reactivated member=%s source=%s", member.pk, source)
 
 
+def in_administrators_group(member: User) -> bool:
+    return member.groups.filter(name=ADMINISTRATORS).exists()
+
+
+def record_member_added(
+    *, member: User, acting_user: User | None, source: Event.Source
+) -> None:
+    """Record that a new member joined their organization."""
+    record_event(
+        Event.Action.MEMBER_ADDED,
+        organization_id=member.organization_id,
+        acting_user=acting_user,
+        source=source,
+        member=member,
+    )
+
+
+def move_member(
+    *,
+    member: User,
+    organization: Organization | None,
+    acting_user: User | None,
+    source: Event.Source,
+) -> int:
+    """Move a member to another organization, releasing every seat they hold.
+
+    Seats belong to the old organization's holdings, so none comes along.
+    Returns the number of seats released.
+    """
+    require_permission(acting_user, source, "accounts.change_user")
+    with transaction.atomic():
+        member = User.objects.select_for_update().get(pk=member.pk)
+        released = remove_assignments(
+            Assignment.objects.filter(member=member).select_related(
+                "member", "holding__license_type"
+            ),
+            acting_user=acting_user,
+            source=source,
+            detail="Released when the member moved to another organization",
+        )
+        member.organization = organization
+        member.save(update_fields=["organization"])
+        if organization is not None:
+            record_member_added(member=member, acting_user=acting_user, source=source)
+    logger.info(
+        "member moved member=%s organization=%s released=%s source=%s",
+        member.pk,
+        organization.pk if organization else None,
+        released,
+        source,
+    )
+    return released
+
+
 def set_administrator(
     *,
     member: User,
@@ -103,9 +155,9 @@ def set_administrator(
             f"{member.email} belongs to no organization, so it cannot be an "
             "organization's administrator."
         )
-    group = Group.objects.get(name=ADMINISTRATORS_GROUP)
+    group = ensure_groups()[ADMINISTRATORS]
     with transaction.atomic():
-        in_group = member.groups.filter(pk=group.pk).exists()
+        in_group = in_administrators_group(member)
         if in_group == is_administrator:
             return False
         if is_administrator:
@@ -159,7 +211,9 @@ class MemberRow:
 @dataclass
 class ImportResult:
     created: int = 0
-    updated: int = 0
+    renamed: int = 0
+    administrators_granted: int = 0
+    administrators_revoked: int = 0
 
 
 def import_members(
@@ -184,12 +238,8 @@ def import_members(
                 member = User.objects.create_user(
                     row.email, full_name=row.full_name, organization=organization
                 )
-                record_event(
-                    Event.Action.MEMBER_ADDED,
-                    organization_id=organization.pk,
-                    acting_user=acting_user,
-                    source=source,
-                    member=member,
+                record_member_added(
+                    member=member, acting_user=acting_user, source=source
                 )
                 result.created += 1
             elif member.organization_id != organization.pk:
@@ -200,18 +250,22 @@ def import_members(
             elif member.full_name != row.full_name:
                 member.full_name = row.full_name
                 member.save(update_fields=["full_name"])
-                result.updated += 1
-            set_administrator(
+                result.renamed += 1
+            changed = set_administrator(
                 member=member,
                 is_administrator=row.is_administrator,
                 acting_user=acting_user,
                 source=source,
             )
+            if changed and row.is_administrator:
+                result.administrators_granted += 1
+            elif changed:
+                result.administrators_revoked += 1
     logger.info(
-        "members imported organization=%s created=%s updated=%s source=%s",
+        "members imported organization=%s created=%s renamed=%s source=%s",
         organization.pk,
         result.created,
-        result.updated,
+        result.renamed,
         source,
     )
     return result

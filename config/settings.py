@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "licensing.views.features.navigation",
             ],
         },
     },
@@ -220,4 +221,16 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own configuration gives this logger a handler too; without
+        # propagate off, each line would print twice.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # 4xx answers are logged by the views with the ids involved; keep
+        # Django's tracebacks for server errors only.
+        "django.request": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
 }

@@ -27,8 +27,13 @@ class SeatChangeForm(forms.Form):
         },
     )
     # The search text of the member list, kept so that the refreshed card
-    # shows the same matches.
+    # shows the same matches. clean_search drops NUL characters, so Django's
+    # validator that rejects them is left out.
     q = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].validators = []
 
     def clean_member(self):
         value = self.cleaned_data["member"]

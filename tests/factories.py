@@ -6,19 +6,20 @@ state before the action under test.
 """
 
 import factory
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory, Password
 
 from accounts.models import Organization, User
-from licensing.models import Assignment, Holding, LicenseType
+from licensing.groups import ADMINISTRATORS, SUPPORT, ensure_groups
+from licensing.models import Assignment, Event, Holding, LicenseType
 
 # Every user the factories create signs in with this password.
 PASSWORD = "correct-horse-battery-staple"
 
-# The group that migration licensing 0002 creates with the permission
-# licensing.manage_licenses.
-ADMINISTRATORS_GROUP = "Administrators"
+# The groups that migration licensing 0005 creates. ensure_groups() creates
+# them again after a transactional test's flush has deleted them.
+ADMINISTRATORS_GROUP = ADMINISTRATORS
 
 SEAT_PERMISSIONS = ["add_assignment", "delete_assignment"]
 
@@ -53,7 +54,7 @@ class AdministratorFactory(UserFactory):
     @factory.post_generation
     def administrators_group(user, create, extracted, **kwargs):
         if create:
-            user.groups.add(Group.objects.get(name=ADMINISTRATORS_GROUP))
+            user.groups.add(ensure_groups()[ADMINISTRATORS_GROUP])
 
 
 class SupportStaffFactory(UserFactory):
@@ -121,3 +122,49 @@ class AssignmentFactory(DjangoModelFactory):
         UserFactory, organization=factory.SelfAttribute("..holding.organization")
     )
     assigned_by = None
+
+
+# The group that migration licensing 0005 creates for the provider's support
+# staff: view everything, change members, holdings and assignments.
+SUPPORT_GROUP = SUPPORT
+
+
+class SupportUserFactory(UserFactory):
+    """A provider employee with staff status in the "Support" group."""
+
+    organization = None
+    is_staff = True
+
+    @factory.post_generation
+    def support_group(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(ensure_groups()[SUPPORT_GROUP])
+
+
+class SuperuserFactory(UserFactory):
+    organization = None
+    is_staff = True
+    is_superuser = True
+
+
+class EventFactory(DjangoModelFactory):
+    """A history event written directly, as the services would write it."""
+
+    class Meta:
+        model = Event
+
+    organization = factory.SubFactory(OrganizationFactory)
+    action = Event.Action.ASSIGNED
+    source = Event.Source.PORTAL
+    license_type = factory.SubFactory(LicenseTypeFactory)
+    license_name = factory.LazyAttribute(
+        lambda event: event.license_type.name if event.license_type else ""
+    )
+    member = factory.SubFactory(
+        UserFactory, organization=factory.SelfAttribute("..organization")
+    )
+    member_email = factory.LazyAttribute(
+        lambda event: event.member.email if event.member else ""
+    )
+    actor = None
+    actor_email = ""

@@ -11,8 +11,8 @@ from .access import administrator_required
 HISTORY_PAGE_SIZE = 25
 
 
-@require_GET
 @administrator_required
+@require_GET
 def history(request):
     organization = request.user.organization
     form = HistoryFilterForm(request.GET or None, organization=organization)

@@ -48,8 +48,8 @@ def filter_members(organization, filters):
     return members.order_by("full_name", "email")
 
 
-@require_GET
 @administrator_required
+@require_GET
 @vary_on_headers("HX-Request")
 def members(request):
     holdings = _holdings(request.user.organization)
@@ -59,8 +59,8 @@ def members(request):
     )
 
 
-@require_GET
 @administrator_required
+@require_GET
 @vary_on_headers("HX-Request")
 def member_panel(request, member_id):
     member = get_in_organization(
@@ -73,8 +73,8 @@ def member_panel(request, member_id):
     return _render_panel(request, member)
 
 
-@require_POST
 @administrator_required
+@require_POST
 @vary_on_headers("HX-Request")
 def change_member_license(request, member_id):
     """Assign or remove one license type of one member, from the member's panel."""
@@ -106,8 +106,8 @@ def change_member_license(request, member_id):
     return _render_panel(request, member, notice=notice)
 
 
-@require_POST
 @administrator_required
+@require_POST
 @vary_on_headers("HX-Request")
 def bulk_change(request):
     """Assign or remove one license type for the selected members, all or nothing."""

@@ -33,12 +33,12 @@ CHROMIUM_ARGS = [
 # that this is safe. The tests make ORM calls only between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# Every browser test runs outside a test transaction, so the live server's
-# thread sees its rows; serialized_rollback restores the groups that the
-# migrations create, which the flush after such a test deletes.
+# Every browser test runs outside a test transaction, so that the live
+# server's thread sees its rows. The flush after each such test deletes the
+# groups that the migrations create; the factories create them again.
 BROWSER_TEST = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

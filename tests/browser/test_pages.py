@@ -34,7 +34,11 @@ def page_routes(patterns=None, prefix=""):
 
 def fill_route(route, demo):
     """Turn a route into a path, with the demo's objects for its parameters."""
-    values = {"holding_id": demo["huddle"].pk}
+    values = {
+        "holding_id": demo["huddle"].pk,
+        "member_id": demo["member"].pk,
+        "feature": "huddle",
+    }
     return "/" + CONVERTER.sub(lambda match: str(values[match.group(1)]), route)
 
 

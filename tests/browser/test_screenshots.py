@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import User
+from licensing.groups import ensure_groups
 from tests.browser.conftest import BROWSER_TEST
 
 pytestmark = BROWSER_TEST
@@ -19,6 +20,7 @@ DOCS_FOLDER = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def test_screenshots_of_main_pages(open_page, tmp_path):
+    ensure_groups()  # the demo's administrators belong to these groups
     call_command("loaddata", "catalog", "demo", verbosity=0)
     folder = DOCS_FOLDER if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)

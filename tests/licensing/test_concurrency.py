@@ -1,9 +1,8 @@
 """Seat checks under real concurrency: threads with their own PostgreSQL connections.
 
 Each thread opens its own connection, so the test runs outside a test
-transaction (`transaction=True`). `serialized_rollback` restores the
-"Administrators" group, which migration licensing 0002 creates, because the
-flush after a transactional test deletes it.
+transaction (`transaction=True`). The flush after it deletes the groups that
+the migrations create; the factories create them again where needed.
 """
 
 import threading
@@ -22,7 +21,7 @@ from tests.factories import (
 
 pytestmark = [
     pytest.mark.postgresql,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason=(
