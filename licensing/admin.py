@@ -10,17 +10,34 @@ from django.utils.http import urlencode
 from accounts.models import parse_id
 
 from . import services
-from .models import Assignment, Event, Holding, LicenseType
+from .models import Assignment, Capability, Event, Holding, LicenseType
 
 SOURCE = Event.Source.ADMIN
 
 
+@admin.register(Capability)
+class CapabilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
 @admin.register(LicenseType)
 class LicenseTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_automatic", "position"]
+    list_display = ["name", "slug", "is_automatic", "regions", "requires_rollout"]
+    list_filter = ["is_automatic", "requires_rollout"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["includes"]
+    filter_horizontal = ["includes", "capabilities", "rollout_organizations"]
     search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "summary", "description", "features"]}),
+        ("What it grants", {"fields": ["capabilities", "includes", "is_automatic"]}),
+        (
+            "Availability",
+            {"fields": ["regions", "requires_rollout", "rollout_organizations"]},
+        ),
+        (None, {"fields": ["position"]}),
+    ]
 
 
 class SeatCountsMixin:
@@ -45,7 +62,7 @@ class SeatCountsMixin:
 class HoldingForm(forms.ModelForm):
     class Meta:
         model = Holding
-        fields = ["organization", "license_type", "quantity"]
+        fields = ["organization", "license_type", "quantity", "low_seat_threshold"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +77,7 @@ class HoldingForm(forms.ModelForm):
 class HoldingInline(SeatCountsMixin, admin.TabularInline):
     model = Holding
     form = HoldingForm
-    fields = ["license_type", "quantity", "in_use", "remaining"]
+    fields = ["license_type", "quantity", "low_seat_threshold", "in_use", "remaining"]
     readonly_fields = ["in_use", "remaining"]
     extra = 0
 
@@ -71,17 +88,28 @@ class HoldingInline(SeatCountsMixin, admin.TabularInline):
 
 
 def save_holding_formset(request, formset) -> None:
-    """Save the holding rows of an organization through the service layer."""
+    """Save the holding rows of an organization through the service layer.
+
+    Fills the lists that formset.save() would, which the admin reads to
+    write its change message.
+    """
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
     for form in formset.deleted_forms:
         if form.instance.pk is not None:
             services.remove_holding(
                 holding=form.instance, acting_user=request.user, source=SOURCE
             )
+            formset.deleted_objects.append(form.instance)
     for form in formset.forms:
         if form in formset.deleted_forms or not form.has_changed():
             continue
         form.instance.organization = formset.instance
-        save_holding_form(request, form)
+        is_new = form.instance.pk is None
+        holding = save_holding_form(request, form)
+        if is_new:
+            formset.new_objects.append(holding)
+        else:
+            formset.changed_objects.append((holding, form.changed_data))
 
 
 def save_holding_form(request, form) -> Holding:
@@ -92,6 +120,14 @@ def save_holding_form(request, form) -> Holding:
             organization=holding.organization,
             license_type=holding.license_type,
             quantity=holding.quantity,
+            low_seat_threshold=holding.low_seat_threshold,
+            acting_user=request.user,
+            source=SOURCE,
+        )
+    if "low_seat_threshold" in form.changed_data:
+        services.set_low_seat_threshold(
+            holding=holding,
+            threshold=form.cleaned_data["low_seat_threshold"],
             acting_user=request.user,
             source=SOURCE,
         )
@@ -130,8 +166,8 @@ class HoldingAdmin(SeatCountsMixin, admin.ModelAdmin):
                     holding=holding, acting_user=request.user, source=SOURCE
                 )
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         # Deleting through the service is the custom action below, which
         # releases the seats and records each release.
         actions.pop("delete_selected", None)
@@ -272,8 +308,8 @@ class AssignmentAdmin(admin.ModelAdmin):
             for assignment in queryset.select_related("holding", "member"):
                 self.delete_model(request, assignment)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
 

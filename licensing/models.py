@@ -3,11 +3,37 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 
-class LicenseTypeManager(models.Manager):
+class SlugManager(models.Manager):
+    """Finds rows by slug, their natural key in fixtures."""
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+
+class Capability(models.Model):
+    """Something a member can use, such as video meetings or the fax service.
+
+    License types grant capabilities; licensing.capabilities answers whether a
+    member may use one.
+    """
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "capabilities"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class LicenseType(models.Model):
@@ -38,8 +64,26 @@ class LicenseType(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in which the catalog is listed."
     )
+    capabilities = models.ManyToManyField(
+        Capability, blank=True, related_name="license_types"
+    )
+    regions = CountryField(
+        multiple=True,
+        blank=True,
+        help_text="Countries where the type is sold. Empty means every country.",
+    )
+    requires_rollout = models.BooleanField(
+        default=False,
+        help_text="Only organizations in the rollout below may use the type.",
+    )
+    rollout_organizations = models.ManyToManyField(
+        "accounts.Organization",
+        blank=True,
+        related_name="rollouts",
+        help_text="Organizations that may use the type while it is rolled out.",
+    )
 
-    objects = LicenseTypeManager()
+    objects = SlugManager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -49,6 +93,21 @@ class LicenseType(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        if self.is_automatic and self.pk and self.holdings.exists():
+            holders = self.holdings.count()
+            organizations = (
+                "1 organization holds"
+                if holders == 1
+                else (f"{holders} organizations hold")
+            )
+            raise ValidationError(
+                {
+                    "is_automatic": f"{organizations} {self.name}. Remove those "
+                    "holdings before making it automatic."
+                }
+            )
 
     @property
     def feature_list(self):
@@ -76,6 +135,10 @@ class Holding(models.Model):
     )
     quantity = models.PositiveIntegerField(
         null=True, blank=True, help_text="Seats bought. Leave empty for unlimited."
+    )
+    low_seat_threshold = models.PositiveIntegerField(
+        default=2,
+        help_text="Warn administrators when this many seats or fewer remain.",
     )
 
     objects = HoldingQuerySet.as_manager()
@@ -202,6 +265,10 @@ class Event(models.Model):
     )
     actor_email = models.EmailField(blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # The holding's quantity before and after a quantity change, which the seat
+    # usage chart reads; empty means unlimited, and other events leave both empty.
+    quantity_before = models.PositiveIntegerField(null=True, blank=True)
+    quantity_after = models.PositiveIntegerField(null=True, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = EventQuerySet.as_manager()

@@ -13,6 +13,13 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 
+from .capabilities import (
+    NOT_IN_REGION,
+    NOT_IN_ROLLOUT,
+    Catalog,
+    held_license_types,
+    unavailable_reason,
+)
 from .models import Assignment, Event, Holding, LicenseType
 
 logger = logging.getLogger(__name__)
@@ -22,23 +29,34 @@ class LicensingError(Exception):
     """A seat rule rejected the change. The message is meant for the person acting."""
 
 
+class RedundantLicense(LicensingError):
+    """The member already has every capability of the type through another one.
+
+    The assignment goes ahead when the caller passes confirm_redundant=True.
+    """
+
+
 def assign_license(
     *,
     holding: Holding,
     member: User,
     acting_user: User | None,
     source: Event.Source = Event.Source.PORTAL,
+    confirm_redundant: bool = False,
 ) -> Assignment:
     """Give `member` one seat of `holding`.
 
     Raises LicensingError when no seat remains, when the member already holds
     the type, is inactive or belongs to another organization, or when the type
-    is automatic. Raises PermissionDenied when `acting_user` may not manage
-    the holding's organization.
+    is automatic or not available to the organization. Raises RedundantLicense
+    when another held type already gives all its capabilities, unless
+    `confirm_redundant`. Raises PermissionDenied when `acting_user` may not
+    manage the holding's organization.
     """
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
         license_name = holding.license_type.name
+        _check_available(holding)
         _check_assignable(holding, member)
         if holding.assignments.filter(member=member).exists():
             raise LicensingError(
@@ -50,6 +68,8 @@ def assign_license(
                 f"No {license_name} seats remaining ({in_use} of {holding.quantity} "
                 "in use). Remove the license from another member first."
             )
+        if not confirm_redundant:
+            _check_not_redundant(holding, member)
         assignment = holding.assignments.create(member=member, assigned_by=acting_user)
         record_event(
             Event.Action.ASSIGNED,
@@ -87,6 +107,7 @@ def assign_license_to_members(
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
         license_name = holding.license_type.name
+        _check_available(holding)
         members = list(members)
         for member in members:
             _check_assignable(holding, member)
@@ -242,6 +263,7 @@ def add_holding(
     quantity: int | None,
     acting_user: User | None,
     source: Event.Source = Event.Source.ADMIN,
+    low_seat_threshold: int = 2,
 ) -> Holding:
     """Give the organization seats of a license type it does not hold yet."""
     require_permission(acting_user, source, "licensing.add_holding")
@@ -260,7 +282,10 @@ def add_holding(
                 "quantity of that holding instead."
             )
         holding = Holding.objects.create(
-            organization=organization, license_type=license_type, quantity=quantity
+            organization=organization,
+            license_type=license_type,
+            quantity=quantity,
+            low_seat_threshold=low_seat_threshold,
         )
         record_event(
             Event.Action.HOLDING_ADDED,
@@ -269,6 +294,7 @@ def add_holding(
             source=source,
             license_type=license_type,
             detail=f"Quantity {format_quantity(quantity)}",
+            quantity_after=quantity,
         )
     logger.info(
         "holding added holding=%s organization=%s actor=%s",
@@ -312,6 +338,8 @@ def change_quantity(
             source=source,
             license_type=holding.license_type,
             detail=f"{format_quantity(previous)} → {format_quantity(quantity)}",
+            quantity_before=previous,
+            quantity_after=quantity,
         )
     logger.info(
         "holding quantity changed holding=%s from=%s to=%s actor=%s",
@@ -321,6 +349,31 @@ def change_quantity(
         _actor_id(acting_user),
     )
     return holding
+
+
+def set_low_seat_threshold(
+    *,
+    holding: Holding,
+    threshold: int,
+    acting_user: User | None,
+    source: Event.Source = Event.Source.ADMIN,
+) -> None:
+    """Set how few remaining seats make the holding show a warning.
+
+    A display setting, so it writes no history event.
+    """
+    require_permission(acting_user, source, "licensing.change_holding")
+    if threshold < 0:
+        raise LicensingError(
+            f"The warning threshold {threshold} is invalid: enter 0 or more seats."
+        )
+    Holding.objects.filter(pk=holding.pk).update(low_seat_threshold=threshold)
+    logger.info(
+        "holding threshold changed holding=%s threshold=%s actor=%s",
+        holding.pk,
+        threshold,
+        _actor_id(acting_user),
+    )
 
 
 def remove_holding(
@@ -394,6 +447,8 @@ def _event(
     license_type: LicenseType | None = None,
     member: User | None = None,
     detail: str = "",
+    quantity_before: int | None = None,
+    quantity_after: int | None = None,
 ) -> Event:
     return Event(
         organization_id=organization_id,
@@ -406,6 +461,8 @@ def _event(
         actor=acting_user,
         actor_email=acting_user.email if acting_user else "",
         detail=detail,
+        quantity_before=quantity_before,
+        quantity_after=quantity_after,
     )
 
 
@@ -474,6 +531,35 @@ def require_permission(
 
 def count_seats(count: int) -> str:
     return f"{count} seat{'s' if count != 1 else ''}"
+
+
+def _check_available(holding: Holding) -> None:
+    license_type, organization = holding.license_type, holding.organization
+    reason = unavailable_reason(license_type, organization)
+    if reason == NOT_IN_REGION:
+        raise LicensingError(
+            f"{license_type.name} is not available in {organization.region.name}, "
+            f"where {organization} is. Nothing was changed."
+        )
+    if reason == NOT_IN_ROLLOUT:
+        raise LicensingError(
+            f"{license_type.name} is not yet available for {organization}: it is "
+            "still being rolled out. Nothing was changed."
+        )
+
+
+def _check_not_redundant(holding: Holding, member: User) -> None:
+    catalog = Catalog(holding.organization)
+    offered = catalog.grants([holding.license_type])
+    held = [t for t in held_license_types(member) if t.pk != holding.license_type_id]
+    covering = {grant.capability.pk: grant.held for grant in catalog.grants(held)}
+    if offered and all(grant.capability.pk in covering for grant in offered):
+        providers = sorted({covering[grant.capability.pk].name for grant in offered})
+        raise RedundantLicense(
+            f"{member} already has everything {holding.license_type.name} gives, "
+            f"through {' and '.join(providers)}. Assigning it uses a seat for "
+            "nothing new; confirm to assign it anyway."
+        )
 
 
 def _check_assignable(holding: Holding, member: User) -> None:

@@ -12,6 +12,7 @@ urlpatterns = [
         name="profile",
     ),
     path("profile/licenses/", views.my_licenses, name="my_licenses"),
+    path("apps/<slug:feature>/", views.feature_page, name="feature"),
     path(
         "settings/",
         RedirectView.as_view(pattern_name="licensing:organization_licenses"),
@@ -29,6 +30,11 @@ urlpatterns = [
     ),
     path("settings/history/", views.history, name="history"),
     path("settings/members/", views.members, name="members"),
+    path(
+        "settings/troubleshooting/",
+        views.troubleshooting,
+        name="troubleshooting",
+    ),
     path("settings/members/bulk/", views.bulk_change, name="bulk_change"),
     path(
         "settings/members/<int:member_id>/",

@@ -1,3 +1,4 @@
+from .features import feature_page
 from .history import history
 from .licenses import (
     assign,
@@ -8,12 +9,14 @@ from .licenses import (
 )
 from .members import bulk_change, change_member_license, member_panel, members
 from .profile import my_licenses
+from .troubleshooting import troubleshooting
 
 __all__ = [
     "assign",
     "bulk_change",
     "change_member_license",
     "export_assignments",
+    "feature_page",
     "history",
     "member_choices",
     "member_panel",
@@ -21,4 +24,5 @@ __all__ = [
     "my_licenses",
     "organization_licenses",
     "remove",
+    "troubleshooting",
 ]

@@ -1,7 +1,9 @@
 """Settings > Licenses: one card per held type, with assign and remove."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib import messages
 from django.db.models import F, Q, Window
@@ -18,6 +20,8 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import User, parse_id
 
 from .. import services
+from ..capabilities import Catalog, describe_removal
+from ..charts import UsageChart, usage_charts
 from ..exports import write_assignments_csv
 from ..forms import SeatChangeForm, clean_search
 from ..models import Assignment, Holding, LicenseType
@@ -37,7 +41,10 @@ class LicenseCard:
     license_type: LicenseType
     holding: Holding | None  # None for an automatic type, which needs no holding
     in_use: int
+    # (member, confirmation text of removing the type from them), by name
     holders: list = field(default_factory=list)
+    unavailable_reason: str = ""
+    chart: UsageChart | None = None
 
     @property
     def total(self):
@@ -48,6 +55,17 @@ class LicenseCard:
         if self.total is None:
             return None
         return max(self.total - self.in_use, 0)
+
+    @property
+    def is_full(self):
+        return self.remaining == 0
+
+    @property
+    def is_low(self):
+        remaining = self.remaining
+        return (
+            remaining is not None and 0 < remaining <= self.holding.low_seat_threshold
+        )
 
     @property
     def more_holders(self):
@@ -64,6 +82,7 @@ def build_license_cards(organization):
     Automatic types are listed too: every member has them. The number of
     queries does not depend on the number of members.
     """
+    catalog = Catalog(organization)
     holdings = (
         Holding.objects.filter(organization=organization)
         .with_in_use()
@@ -87,9 +106,27 @@ def build_license_cards(organization):
         .order_by("holding_id", "rank")
     ):
         holders.setdefault(assignment.holding_id, []).append(assignment.member)
+    held_types = _held_types(catalog, holders)
+    holdings = list(holdings)
+    charts = usage_charts(organization, holdings)
     cards = [
-        LicenseCard(h.license_type, h, h.in_use, holders.get(h.pk, []))
-        for h in holdings
+        LicenseCard(
+            holding.license_type,
+            holding,
+            holding.in_use,
+            [
+                (
+                    member,
+                    describe_removal(
+                        catalog, held_types[member.pk], holding.license_type, member
+                    ),
+                )
+                for member in holders.get(holding.pk, [])
+            ],
+            catalog.unavailable_reason(holding.license_type),
+            charts[holding.pk],
+        )
+        for holding in holdings
     ]
     automatic_types = LicenseType.objects.filter(is_automatic=True).prefetch_related(
         "includes"
@@ -99,6 +136,18 @@ def build_license_cards(organization):
         cards += [LicenseCard(t, None, member_count) for t in automatic_types]
     cards.sort(key=lambda card: (card.license_type.position, card.license_type.name))
     return cards
+
+
+def _held_types(catalog, holders):
+    """Every type each listed holder has, automatic ones included, in one query."""
+    member_ids = [member.pk for members in holders.values() for member in members]
+    automatic = [t for t in catalog.types.values() if t.is_automatic]
+    held = defaultdict(lambda: list(automatic))
+    for member_id, type_id in Assignment.objects.filter(
+        member_id__in=member_ids
+    ).values_list("member_id", "holding__license_type_id"):
+        held[member_id].append(catalog.types[type_id])
+    return held
 
 
 def find_member_choices(holding, search):
@@ -117,8 +166,8 @@ def find_member_choices(holding, search):
     return found[:MEMBER_CHOICES_LIMIT], len(found) > MEMBER_CHOICES_LIMIT
 
 
-@require_GET
 @administrator_required
+@require_GET
 def organization_licenses(request):
     organization = request.user.organization
     open_holding = None
@@ -130,8 +179,8 @@ def organization_licenses(request):
     return _render_licenses(request, open_holding=open_holding, search=search)
 
 
-@require_GET
 @administrator_required
+@require_GET
 @vary_on_headers("HX-Request")
 def member_choices(request, holding_id):
     holding = _get_holding(request, holding_id)
@@ -147,17 +196,22 @@ def member_choices(request, holding_id):
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 @vary_on_headers("HX-Request")
 def assign(request, holding_id):
+    # The confirmation an administrator gives after a RedundantLicense warning.
+    confirmed = request.POST.get("confirm") == "redundant"
     return _change_seat(
-        request, holding_id, services.assign_license, "{member} now holds {license}."
+        request,
+        holding_id,
+        partial(services.assign_license, confirm_redundant=confirmed),
+        "{member} now holds {license}.",
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 @vary_on_headers("HX-Request")
 def remove(request, holding_id):
     return _change_seat(
@@ -199,8 +253,14 @@ def _change_seat(request, holding_id, change, success_message):
             request.user.pk,
             error,
         )
+        redundant = isinstance(error, services.RedundantLicense)
         return _render_licenses(
-            request, open_holding=holding, search=search, error=str(error), status=409
+            request,
+            open_holding=holding,
+            search=search,
+            error=str(error),
+            confirm_member=member if redundant else None,
+            status=409,
         )
     notice = success_message.format(member=member, license=holding.license_type.name)
     if request.htmx:
@@ -214,7 +274,14 @@ def _change_seat(request, holding_id, change, success_message):
 
 
 def _render_licenses(
-    request, *, open_holding=None, search="", error="", notice="", status=200
+    request,
+    *,
+    open_holding=None,
+    search="",
+    error="",
+    notice="",
+    confirm_member=None,
+    status=200,
 ):
     """Render Settings > Licenses, or only the changed card for htmx.
 
@@ -234,6 +301,7 @@ def _render_licenses(
         "q": search,
         "error": error,
         "notice": notice,
+        "confirm_member": confirm_member,
     }
     if open_holding is not None:
         context["choices"], context["more_choices"] = find_member_choices(
@@ -247,8 +315,8 @@ def _render_licenses(
     return render(request, template, context, status=status)
 
 
-@require_GET
 @administrator_required
+@require_GET
 def export_assignments(request):
     organization = request.user.organization
     filename = (

@@ -1,12 +1,13 @@
-"""Profile > Licenses: what the signed-in member holds."""
+"""Profile > Licenses: what the signed-in member holds and what it lets them use."""
 
-from django.db.models import Q
+from collections import defaultdict
+
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 
-from ..models import LicenseType
+from ..capabilities import Catalog, held_license_types
 
 
 @require_GET
@@ -15,13 +16,14 @@ def my_licenses(request):
     if member.organization_id is None:
         # Support staff belong to no organization and hold no licenses.
         return render(request, "licensing/my_licenses.html", {"license_types": []})
-    license_types = list(
-        LicenseType.objects.filter(
-            Q(is_automatic=True) | Q(holdings__assignments__member=member)
-        )
-        .distinct()
-        .prefetch_related("includes")
-    )
+    catalog = Catalog(member.organization)
+    license_types = [catalog.types[held.pk] for held in held_license_types(member)]
+    grants = defaultdict(list)
+    for grant in catalog.grants(license_types):
+        grants[grant.held.pk].append(grant)
+    for license_type in license_types:
+        license_type.grants = grants[license_type.pk]
+        license_type.unavailable_reason = catalog.unavailable_reason(license_type)
     only_automatic = all(license_type.is_automatic for license_type in license_types)
     administrators = []
     if only_automatic:

@@ -1,0 +1,173 @@
+"""What a member can use, and through which license.
+
+License types grant capabilities, include other types (followed
+transitively, so a Supervisor has every Agent capability), and may be
+limited to some regions or to the organizations in a rollout. `may_use`
+is the one answer to "may this member use capability X?".
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import Organization, User
+
+from .models import Capability, LicenseType
+
+NOT_IN_REGION = "Not available in your region"
+NOT_IN_ROLLOUT = "Not yet available for your organization"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One way a member has a capability."""
+
+    capability: Capability
+    # The type whose capability it is.
+    license_type: LicenseType
+    # The type the member holds, which is license_type itself or includes it.
+    held: LicenseType
+
+    @property
+    def source(self) -> str:
+        if self.held != self.license_type:
+            return f"included with {self.held.name}"
+        if self.held.is_automatic:
+            return "automatic for every member"
+        return f"from {self.held.name}"
+
+
+def unavailable_reason(
+    license_type: LicenseType,
+    organization: Organization | None,
+    rollouts: set[int] | None = None,
+) -> str:
+    """Why the organization may not use the type, or "" when it may.
+
+    `rollouts` holds the ids of the types whose rollout includes the
+    organization; without it, the rollout is looked up in the database.
+    """
+    if organization is None:
+        return NOT_IN_REGION
+    if license_type.regions and organization.region not in license_type.regions:
+        return NOT_IN_REGION
+    if license_type.requires_rollout:
+        if rollouts is None:
+            in_rollout = license_type.rollout_organizations.filter(
+                pk=organization.pk
+            ).exists()
+        else:
+            in_rollout = license_type.pk in rollouts
+        if not in_rollout:
+            return NOT_IN_ROLLOUT
+    return ""
+
+
+class Catalog:
+    """The license types with their capabilities and inclusions, loaded once.
+
+    One instance serves one request: it costs three queries whatever the
+    size of the organization.
+    """
+
+    def __init__(self, organization: Organization | None):
+        self.organization = organization
+        self.types = {
+            license_type.pk: license_type
+            for license_type in LicenseType.objects.prefetch_related(
+                "capabilities", "includes"
+            )
+        }
+        self.rollouts = (
+            set(organization.rollouts.values_list("pk", flat=True))
+            if organization
+            else set()
+        )
+
+    def unavailable_reason(self, license_type: LicenseType) -> str:
+        return unavailable_reason(license_type, self.organization, self.rollouts)
+
+    def with_included(self, held: LicenseType) -> list[LicenseType]:
+        """The type and every type it includes, directly or through others."""
+        found, pending = [], [held.pk]
+        while pending:
+            license_type = self.types[pending.pop()]
+            if license_type in found:
+                continue
+            found.append(license_type)
+            pending += [included.pk for included in license_type.includes.all()]
+        return found
+
+    def grants(self, held_types: list[LicenseType]) -> list[Grant]:
+        """Every capability the held types give, with where each comes from."""
+        grants = []
+        for held in held_types:
+            if self.unavailable_reason(held):
+                continue
+            for license_type in self.with_included(self.types[held.pk]):
+                grants += [
+                    Grant(capability, license_type, held)
+                    for capability in license_type.capabilities.all()
+                ]
+        return grants
+
+
+def held_license_types(member: User) -> list[LicenseType]:
+    """The member's assigned types plus the automatic ones, in catalog order."""
+    if member.organization_id is None or not member.is_active:
+        return []
+    return list(
+        LicenseType.objects.filter(
+            Q(is_automatic=True) | Q(holdings__assignments__member=member)
+        ).distinct()
+    )
+
+
+def member_grants(member: User, catalog: Catalog | None = None) -> list[Grant]:
+    catalog = catalog or Catalog(member.organization)
+    return catalog.grants(held_license_types(member))
+
+
+def usable_capabilities(member: User) -> set[str]:
+    """Slugs of every capability the member may use."""
+    return {grant.capability.slug for grant in member_grants(member)}
+
+
+def may_use(member: User, capability: str) -> bool:
+    """Whether the member may use the capability with this slug now."""
+    return capability in usable_capabilities(member)
+
+
+def removal_effect(
+    catalog: Catalog, held_types: list[LicenseType], removed: LicenseType
+) -> tuple[list[Grant], list[Grant]]:
+    """What a member loses and keeps when `removed` is taken from `held_types`.
+
+    Returns the grants of `removed` that no other held type gives, and the
+    grants of other held types that cover capabilities `removed` also gives.
+    """
+    others = [t for t in held_types if t.pk != removed.pk]
+    other_grants = {grant.capability.pk: grant for grant in catalog.grants(others)}
+    lost, kept = [], []
+    for grant in catalog.grants([removed]):
+        if grant.capability.pk in other_grants:
+            kept.append(other_grants[grant.capability.pk])
+        else:
+            lost.append(grant)
+    return lost, kept
+
+
+def describe_removal(
+    catalog: Catalog, held_types: list[LicenseType], removed: LicenseType, member
+) -> str:
+    """The confirmation shown before `removed` is taken from the member."""
+    lost, kept = removal_effect(catalog, held_types, removed)
+    text = f"Remove {removed.name} from {member}? The seat is freed at once."
+    if lost:
+        text += f" {member} loses: {', '.join(g.capability.name for g in lost)}."
+    if kept:
+        text += " Kept through other licenses: " + ", ".join(
+            f"{grant.capability.name} ({grant.source})" for grant in kept
+        )
+        text += "."
+    return text

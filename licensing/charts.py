@@ -1,0 +1,119 @@
+"""Seat usage over the last 90 days, rebuilt from the history, as SVG points."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from .models import Event
+
+DAYS = 90
+WIDTH, HEIGHT, MARGIN = 300, 80, 4
+
+# The events that change how many seats are in use or bought.
+SEAT_EVENTS = [
+    Event.Action.ASSIGNED,
+    Event.Action.REMOVED,
+    Event.Action.QUANTITY_CHANGED,
+    Event.Action.HOLDING_ADDED,
+]
+
+
+@dataclass
+class UsageChart:
+    """Daily seats in use and bought, oldest first, with SVG coordinates."""
+
+    days: list[date]
+    in_use: list[int]
+    total: list[int | None]
+
+    @property
+    def top(self) -> int:
+        values = [*self.in_use, *(total for total in self.total if total is not None)]
+        return max([*values, 1])
+
+    def _points(self, values) -> str:
+        step = (WIDTH - 2 * MARGIN) / max(len(values) - 1, 1)
+        scale = (HEIGHT - 2 * MARGIN) / self.top
+        return " ".join(
+            f"{MARGIN + index * step:.1f},{HEIGHT - MARGIN - value * scale:.1f}"
+            for index, value in enumerate(values)
+            if value is not None
+        )
+
+    @property
+    def in_use_points(self) -> str:
+        return self._points(self.in_use)
+
+    @property
+    def total_points(self) -> str:
+        return self._points(self.total)
+
+    @property
+    def peak(self) -> tuple[int, date]:
+        value = max(self.in_use)
+        return value, self.days[self.in_use.index(value)]
+
+    @property
+    def summary(self) -> str:
+        """The chart in words, for screen readers and as its caption."""
+        first = f"{self.in_use[0]} of {_total(self.total[0])}"
+        last = f"{self.in_use[-1]} of {_total(self.total[-1])}"
+        peak, peak_day = self.peak
+        return (
+            f"{first} in use on {self.days[0]:%Y-%m-%d}, {last} today; highest "
+            f"{peak} on {peak_day:%Y-%m-%d}."
+        )
+
+
+def _total(total: int | None) -> str:
+    return "unlimited" if total is None else str(total)
+
+
+def usage_charts(organization, holdings) -> dict[int, UsageChart]:
+    """Build the last 90 days of each holding, from one query of the history.
+
+    Starting from today's counts, each event is undone going back in time:
+    an assignment lowers the days before it by one, a removal raises them,
+    and a quantity change restores the previous quantity.
+    """
+    today = timezone.localdate()
+    days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
+    since = timezone.now() - timedelta(days=DAYS)
+    by_type = {holding.license_type_id: holding for holding in holdings}
+    events = Event.objects.filter(
+        organization=organization,
+        license_type_id__in=list(by_type),
+        action__in=SEAT_EVENTS,
+        occurred_at__gte=since,
+    ).order_by("-occurred_at", "-pk")
+
+    changes = {holding.pk: [] for holding in holdings}
+    for event in events:
+        changes[by_type[event.license_type_id].pk].append(event)
+
+    charts = {}
+    for holding in holdings:
+        in_use, total = holding.in_use, holding.quantity
+        daily_in_use, daily_total = [], []
+        pending = changes[holding.pk]
+        for day in reversed(days):
+            daily_in_use.append(in_use)
+            daily_total.append(total)
+            # Undo the events of this day, so the counts hold for the day before.
+            while pending and timezone.localdate(pending[0].occurred_at) >= day:
+                in_use, total = _undo(pending.pop(0), in_use, total)
+        charts[holding.pk] = UsageChart(
+            days, list(reversed(daily_in_use)), list(reversed(daily_total))
+        )
+    return charts
+
+
+def _undo(event: Event, in_use: int, total: int | None) -> tuple[int, int | None]:
+    if event.action == Event.Action.ASSIGNED:
+        return max(in_use - 1, 0), total
+    if event.action == Event.Action.REMOVED:
+        return in_use + 1, total
+    if event.action == Event.Action.QUANTITY_CHANGED:
+        return in_use, event.quantity_before
+    return 0, 0  # HOLDING_ADDED: before it, no seat was bought
