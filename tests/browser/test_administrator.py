@@ -158,3 +158,36 @@ def test_member_sees_assignment_on_next_page_load(open_page, demo):
     expect(member_page.locator(".license-name")).to_have_text(
         ["Huddle Video Conference", "PBX Account"]
     )
+
+
+def test_assign_and_remove_with_keyboard_only(open_page, demo):
+    page = open_page(demo["administrator"])
+    page.goto("/settings/licenses/")
+    card = page.locator("#license-huddle")
+    card.locator("summary").focus()
+    page.keyboard.press("Enter")
+    search = card.get_by_label("Find an active member")
+    search.focus()
+    page.keyboard.type("turing")
+    assign = page.get_by_role(
+        "button", name="Assign Huddle Video Conference to Alan Turing"
+    )
+    expect(card.locator("[id^=choices] button")).to_have_count(1)
+
+    page.keyboard.press("Tab")  # the Search button
+    page.keyboard.press("Tab")  # the first match's Assign button
+    assert assign.evaluate("button => button === document.activeElement")
+    page.keyboard.press("Enter")
+    expect(page.locator("#license-huddle .alert-success")).to_contain_text(
+        "Alan Turing now holds Huddle Video Conference."
+    )
+    remove = page.get_by_role(
+        "button", name="Remove Huddle Video Conference from Alan Turing"
+    )
+    remove.focus()
+    page.keyboard.press("Enter")  # the confirmation dialog is accepted
+
+    expect(page.locator("#license-huddle .alert-success")).to_contain_text(
+        "Huddle Video Conference was removed from Alan Turing."
+    )
+    assert not Assignment.objects.filter(member=demo["others"][0]).exists()
