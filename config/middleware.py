@@ -50,7 +50,11 @@ class TimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(name))
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # The thread serves other requests next.
+            timezone.deactivate()
 
 
 @functools.cache

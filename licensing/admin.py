@@ -205,6 +205,13 @@ class AssignmentAddForm(forms.ModelForm):
     instead of a success message. The admin then saves nothing more.
     """
 
+    confirm_redundant = forms.BooleanField(
+        required=False,
+        label="Assign even if the member already has its capabilities",
+        help_text="Another license of the member may already give everything "
+        "this one does; tick to use a seat anyway.",
+    )
+
     class Meta:
         model = Assignment
         fields = ["holding", "member"]
@@ -220,6 +227,7 @@ class AssignmentAddForm(forms.ModelForm):
                 member=member,
                 acting_user=self.acting_user,
                 source=SOURCE,
+                confirm_redundant=cleaned_data.get("confirm_redundant", False),
             )
         except services.LicensingError as error:
             raise ValidationError(str(error)) from None

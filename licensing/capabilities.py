@@ -66,7 +66,8 @@ def unavailable_reason(
 class Catalog:
     """The license types with their capabilities and inclusions, loaded once.
 
-    One instance serves one request: it costs three queries whatever the
+    One instance serves one request: it costs four queries (types,
+    capabilities, inclusions and the organization's rollouts) whatever the
     size of the organization.
     """
 
@@ -105,6 +106,9 @@ class Catalog:
             if self.unavailable_reason(held):
                 continue
             for license_type in self.with_included(self.types[held.pk]):
+                # An included type limited to other regions gives nothing here.
+                if self.unavailable_reason(license_type):
+                    continue
                 grants += [
                     Grant(capability, license_type, held)
                     for capability in license_type.capabilities.all()

@@ -16,6 +16,7 @@ SEAT_EVENTS = [
     Event.Action.REMOVED,
     Event.Action.QUANTITY_CHANGED,
     Event.Action.HOLDING_ADDED,
+    Event.Action.HOLDING_REMOVED,
 ]
 
 
@@ -75,7 +76,8 @@ def usage_charts(organization, holdings) -> dict[int, UsageChart]:
 
     Starting from today's counts, each event is undone going back in time:
     an assignment lowers the days before it by one, a removal raises them,
-    and a quantity change restores the previous quantity.
+    a quantity change or a removed holding restores the previous quantity,
+    and an added holding means nothing was bought before it.
     """
     today = timezone.localdate()
     days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
@@ -114,6 +116,7 @@ def _undo(event: Event, in_use: int, total: int | None) -> tuple[int, int | None
         return max(in_use - 1, 0), total
     if event.action == Event.Action.REMOVED:
         return in_use + 1, total
-    if event.action == Event.Action.QUANTITY_CHANGED:
+    if event.action in (Event.Action.QUANTITY_CHANGED, Event.Action.HOLDING_REMOVED):
+        # A removal's seats were released by REMOVED events of their own.
         return in_use, event.quantity_before
     return 0, 0  # HOLDING_ADDED: before it, no seat was bought

@@ -399,6 +399,7 @@ def remove_holding(
             source=source,
             license_type=holding.license_type,
             detail=f"{count_seats(released)} released",
+            quantity_before=holding.quantity,
         )
         holding_id = holding.pk
         holding.delete()

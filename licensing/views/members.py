@@ -2,6 +2,7 @@
 
 import logging
 from collections import defaultdict
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -86,7 +87,13 @@ def change_member_license(request, member_id):
         request, Holding.objects.select_related("license_type"), holding_id
     )
     assigned = request.POST.get("assigned") == "on"
-    change = services.assign_license if assigned else services.remove_license
+    if assigned:
+        # The confirmation an administrator gives after a RedundantLicense warning.
+        confirmed = request.POST.get("confirm") == "redundant"
+        change = partial(services.assign_license, confirm_redundant=confirmed)
+    else:
+        change = services.remove_license
+    name = holding.license_type.name
     try:
         change(holding=holding, member=member, acting_user=request.user)
     except services.LicensingError as error:
@@ -97,13 +104,33 @@ def change_member_license(request, member_id):
             request.user.pk,
             error,
         )
-        return _render_panel(request, member, error=str(error), status=409)
-    name = holding.license_type.name
-    notice = f"{member} now holds {name}." if assigned else f"{name} was removed."
+        redundant = isinstance(error, services.RedundantLicense)
+        if not request.htmx:
+            holdings = _holdings(request.user.organization)
+            return _render_members(
+                request,
+                MemberFilterForm(QueryDict(), holdings=holdings),
+                holdings,
+                open_member=member,
+                panel_error=str(error),
+                confirm_holding=holding if redundant else None,
+                status=409,
+            )
+        return _render_panel(
+            request,
+            member,
+            panel_error=str(error),
+            confirm_holding=holding if redundant else None,
+            status=409,
+        )
+    if assigned:
+        notice = f"{member} now holds {name}."
+    else:
+        notice = f"{name} was removed from {member}."
     if not request.htmx:
         messages.success(request, notice)
         return redirect("licensing:member_panel", member_id=member.pk)
-    return _render_panel(request, member, notice=notice)
+    return _render_panel(request, member, panel_notice=notice)
 
 
 @administrator_required
@@ -182,7 +209,16 @@ def _bulk_response(request, filters, holdings, *, notice="", error="", status=20
 
 
 def _render_members(
-    request, form, holdings, *, open_member=None, notice="", error="", status=200
+    request,
+    form,
+    holdings,
+    *,
+    open_member=None,
+    notice="",
+    error="",
+    panel_error="",
+    confirm_holding=None,
+    status=200,
 ):
     organization = request.user.organization
     if form.is_valid():
@@ -208,19 +244,29 @@ def _render_members(
     }
     if open_member is not None:
         context.update(_panel_context(open_member, holdings))
+        context.update(panel_error=panel_error, confirm_holding=confirm_holding)
     template = MEMBERS_TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
         template = f"{MEMBERS_TEMPLATE}#results"
     return render(request, template, context, status=status)
 
 
-def _render_panel(request, member, *, notice="", error="", status=200):
+def _render_panel(
+    request,
+    member,
+    *,
+    panel_notice="",
+    panel_error="",
+    confirm_holding=None,
+    status=200,
+):
     holdings = _holdings(request.user.organization)
     context = {
         **_panel_context(member, holdings),
         "automatic_types": _automatic_types(),
-        "notice": notice,
-        "error": error,
+        "panel_notice": panel_notice,
+        "panel_error": panel_error,
+        "confirm_holding": confirm_holding,
         "oob": True,
     }
     return render(request, f"{MEMBERS_TEMPLATE}#panel_update", context, status=status)

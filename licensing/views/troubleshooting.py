@@ -149,12 +149,15 @@ def _capability_holders(catalog, organization, capability) -> dict:
             member__is_active=True,
         )
         .select_related("member", "holding__license_type")
-        .order_by("member__full_name", "member__email")[:HOLDERS_LIMIT]
+        .order_by("member__full_name", "member__email")[: HOLDERS_LIMIT + 1]
     )
     for assignment in assignments:
         holders[assignment.member].append(assignment.holding.license_type)
+    # One row beyond the limit tells whether the list was cut. The limit
+    # counts assignments: a member with two granting types takes two.
+    shown = list(holders.items())
     return {
-        "holders": list(holders.items()),
+        "holders": shown[:HOLDERS_LIMIT],
         "granting_types": types,
-        "limited": len(assignments) == HOLDERS_LIMIT,
+        "limited": len(assignments) > HOLDERS_LIMIT,
     }
