@@ -36,13 +36,8 @@ def deactivate_member(
         member = User.objects.select_for_update().get(pk=member.pk)
         if not member.is_active:
             return 0
-        released = remove_assignments(
-            Assignment.objects.filter(member=member).select_related(
-                "member", "holding__license_type"
-            ),
-            acting_user=acting_user,
-            source=source,
-            detail="Released when the member was deactivated",
+        released = release_all_seats(
+            member, acting_user, source, "Released when the member was deactivated"
         )
         member.is_active = False
         member.save(update_fields=["is_active"])
@@ -87,6 +82,23 @@ def reactivate_member(
     logger.info("member reactivated member=%s source=%s", member.pk, source)
 
 
+def release_all_seats(
+    member: User, acting_user: User | None, source: Event.Source, detail: str
+) -> int:
+    """Remove every assignment of the member, one event each; return the count.
+
+    The caller holds the transaction and has checked who acts.
+    """
+    return remove_assignments(
+        Assignment.objects.filter(member=member).select_related(
+            "member", "holding__license_type"
+        ),
+        acting_user=acting_user,
+        source=source,
+        detail=detail,
+    )
+
+
 def in_administrators_group(member: User) -> bool:
     return member.groups.filter(name=ADMINISTRATORS).exists()
 
@@ -119,13 +131,11 @@ def move_member(
     require_permission(acting_user, source, "accounts.change_user")
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
-        released = remove_assignments(
-            Assignment.objects.filter(member=member).select_related(
-                "member", "holding__license_type"
-            ),
-            acting_user=acting_user,
-            source=source,
-            detail="Released when the member moved to another organization",
+        released = release_all_seats(
+            member,
+            acting_user,
+            source,
+            "Released when the member moved to another organization",
         )
         member.organization = organization
         member.save(update_fields=["organization"])
@@ -186,13 +196,8 @@ def delete_member(*, member: User, acting_user: User | None, source: Event.Sourc
     """Delete a user after releasing, and recording, every seat they hold."""
     require_permission(acting_user, source, "accounts.delete_user")
     with transaction.atomic():
-        remove_assignments(
-            Assignment.objects.filter(member=member).select_related(
-                "member", "holding__license_type"
-            ),
-            acting_user=acting_user,
-            source=source,
-            detail="Released when the member was deleted",
+        release_all_seats(
+            member, acting_user, source, "Released when the member was deleted"
         )
         member_id = member.pk
         member.delete()
