@@ -54,7 +54,7 @@ class AdministratorFilter(admin.SimpleListFilter):
 
 class AssignLicenseActionForm(admin.helpers.ActionForm):
     license_type = forms.ModelChoiceField(
-        queryset=LicenseType.objects.filter(is_automatic=False),
+        queryset=LicenseType.objects.all(),
         required=False,
         empty_label="License type to assign…",
         label="",
@@ -251,6 +251,14 @@ class UserAdmin(BaseUserAdmin):
             self.message_user(
                 request,
                 "Choose a license type beside the action, then run it again.",
+                messages.ERROR,
+            )
+            return
+        if license_type.is_automatic:
+            self.message_user(
+                request,
+                f"{license_type} is automatic: every member has it, so it cannot "
+                "be assigned. Nothing was changed.",
                 messages.ERROR,
             )
             return

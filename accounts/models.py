@@ -1,3 +1,5 @@
+import unicodedata
+
 import regex
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -23,8 +25,11 @@ def parse_id(value) -> int | None:
     "²" that int() rejects.
     """
     text = str(value).strip()
-    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
-        return int(text)
+    # The length check comes first: int() refuses strings of over 4,300 digits.
+    if text.isascii() and text.isdigit() and len(text) <= 19:
+        number = int(text)
+        if 0 < number <= MAX_ID:
+            return number
     return None
 
 
@@ -190,6 +195,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        # One form per accented letter, so that searches typed in the composed
+        # form find names entered with combining accents.
+        self.full_name = unicodedata.normalize("NFC", self.full_name)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name

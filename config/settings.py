@@ -232,5 +232,7 @@ LOGGING = {
             "level": "ERROR",
             "propagate": False,
         },
+        # django-axes logs every sign-in at INFO; lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -66,6 +66,16 @@ class HoldingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, noun in [
+            ("quantity", "quantity"),
+            ("low_seat_threshold", "threshold"),
+        ]:
+            if name in self.fields:
+                self.fields[name].error_messages.update(
+                    min_value=f"The {noun} %(value)s is invalid: enter 0 or more.",
+                    max_value=f"The {noun} %(value)s is too large: enter at most "
+                    "%(limit_value)s.",
+                )
         if self.instance.pk is not None:
             # A holding's organization and type are fixed once bought: remove
             # the holding and add another instead.
@@ -215,6 +225,16 @@ class AssignmentAddForm(forms.ModelForm):
     class Meta:
         model = Assignment
         fields = ["holding", "member"]
+        error_messages = {
+            "holding": {
+                "invalid_choice": "That holding was not found. Choose one from "
+                "the list."
+            },
+            "member": {
+                "invalid_choice": "Member %(value)s was not found. Choose one "
+                "from the list."
+            },
+        }
 
     def clean(self):
         cleaned_data = super().clean()
@@ -230,7 +250,8 @@ class AssignmentAddForm(forms.ModelForm):
                 confirm_redundant=cleaned_data.get("confirm_redundant", False),
             )
         except services.LicensingError as error:
-            raise ValidationError(str(error)) from None
+            # Each seat rule is about giving this member a seat.
+            self.add_error("member", str(error))
         except PermissionDenied as error:
             raise ValidationError(str(error)) from None
         return cleaned_data
@@ -295,7 +316,8 @@ class AssignmentAdmin(admin.ModelAdmin):
         if holding is not None and db_field.name == "holding":
             kwargs["queryset"] = Holding.objects.filter(pk=holding.pk)
         if holding is not None and db_field.name == "member":
-            kwargs["queryset"] = holding.organization.members.filter(is_active=True)
+            # The autocomplete offers the organization's active members; any
+            # other posted id reaches the service, whose message names it.
             kwargs["widget"] = MemberAutocomplete(db_field, self.admin_site, holding.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

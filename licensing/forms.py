@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 
 from accounts.models import parse_id
@@ -13,9 +15,10 @@ def clean_search(text: str) -> str:
     """Return search text fit for a query: trimmed, without NUL, at most 150 long.
 
     PostgreSQL rejects NUL characters in text parameters, and no name or email
-    contains one.
+    contains one. Accents are composed (NFC), as saved names are.
     """
-    return text.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    text = unicodedata.normalize("NFC", text.replace("\x00", ""))
+    return text.strip()[:SEARCH_MAX_LENGTH]
 
 
 class SeatChangeForm(forms.Form):

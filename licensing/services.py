@@ -57,6 +57,8 @@ def assign_license(
         holding = _lock_holding(holding, acting_user, source)
         license_name = holding.license_type.name
         _check_available(holding)
+        # The caller's copy may be stale: deactivation locks the same row.
+        member = User.objects.select_for_update().get(pk=member.pk)
         _check_assignable(holding, member)
         if holding.assignments.filter(member=member).exists():
             raise LicensingError(
@@ -108,7 +110,13 @@ def assign_license_to_members(
         holding = _lock_holding(holding, acting_user, source)
         license_name = holding.license_type.name
         _check_available(holding)
-        members = list(members)
+        # Fresh rows, locked as in assign_license; a member listed twice
+        # gets one seat.
+        members = list(
+            User.objects.select_for_update()
+            .filter(pk__in={member.pk for member in members})
+            .order_by("pk")
+        )
         for member in members:
             _check_assignable(holding, member)
         holder_ids = set(holding.assignments.values_list("member_id", flat=True))

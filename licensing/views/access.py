@@ -45,5 +45,8 @@ def get_in_organization(request, queryset, object_id):
             request.user.pk,
             request.user.organization_id,
         )
-        raise Http404(f"No {queryset.model._meta.verbose_name} {object_id} here.")
+        raise Http404(
+            f"{queryset.model._meta.verbose_name.capitalize()} {object_id} was not "
+            "found in your organization."
+        )
     return found

@@ -17,7 +17,12 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import User, parse_id
 
 from .. import services
-from ..forms import NO_EXTRA_LICENSE, BulkChangeForm, MemberFilterForm
+from ..forms import (
+    NO_EXTRA_LICENSE,
+    SHOWN_VALUE_LENGTH,
+    BulkChangeForm,
+    MemberFilterForm,
+)
 from ..models import Assignment, Holding, LicenseType
 from .access import administrator_required, get_in_organization
 
@@ -82,7 +87,17 @@ def change_member_license(request, member_id):
     member = get_in_organization(
         request, User.objects.filter(is_active=True), member_id
     )
-    holding_id = parse_id(request.POST.get("holding", ""))
+    raw_holding = request.POST.get("holding", "")
+    holding_id = parse_id(raw_holding)
+    if holding_id is None:
+        shown = raw_holding[:SHOWN_VALUE_LENGTH] or "nothing"
+        return _render_panel(
+            request,
+            member,
+            panel_error=f"“{shown}” is not a license type held by your "
+            "organization. Choose one of the switches.",
+            status=400,
+        )
     holding = get_in_organization(
         request, Holding.objects.select_related("license_type"), holding_id
     )

@@ -253,7 +253,7 @@ def test_admin_assignment_add_out_of_region(
     )
 
     assert response.status_code == 200, response.content.decode()
-    assert response.context["adminform"].form.non_field_errors() == [
+    assert response.context["adminform"].form.errors["member"] == [
         "AI Assistant is not available in Germany, where Acme GmbH is. "
         "Nothing was changed."
     ]

@@ -747,14 +747,17 @@ def test_switch_for_inactive_member_is_not_found(administrator_client, inactive,
 
 
 @pytest.mark.parametrize("holding_id", ["", "abc", "-1", "99999999999999999999"])
-def test_switch_with_invalid_holding_is_not_found(
+def test_switch_with_invalid_holding_is_bad_request(
     administrator_client, grace, fax, holding_id
 ):
     response = administrator_client.post(
         change_url(grace), {"holding": holding_id, "assigned": "on"}, headers=HTMX
     )
 
-    assert response.status_code == 404, response.content.decode()
+    assert response.status_code == 400, response.content.decode()
+    assertContains(
+        response, f"“{holding_id or 'nothing'}” is not a license type", status_code=400
+    )
     assert not Assignment.objects.filter(member=grace).exists()
 
 
