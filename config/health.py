@@ -4,14 +4,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for load balancers that check with it
 def healthz(request):
     """Answer 200 while the database answers a query, 503 when it does not."""
     try:
