@@ -42,9 +42,9 @@ def unavailable_reason(
     organization: Organization | None,
     rollouts: set[int] | None = None,
 ) -> str:
-    """Why the organization may not use the type, or "" when it may.
+    """Return why the organization may not use the type, or "" when it may.
 
-    `rollouts` holds the ids of the types whose rollout includes the
+    `rollouts` contains the ids of the types whose rollout includes the
     organization; without it, the rollout is looked up in the database.
     """
     if organization is None:
@@ -89,7 +89,7 @@ class Catalog:
         return unavailable_reason(license_type, self.organization, self.rollouts)
 
     def with_included(self, held: LicenseType) -> list[LicenseType]:
-        """The type and every type it includes, directly or through others."""
+        """Return the type and every type it includes, directly or through others."""
         found, pending = [], [held.pk]
         while pending:
             license_type = self.types[pending.pop()]
@@ -100,7 +100,7 @@ class Catalog:
         return found
 
     def grants(self, held_types: list[LicenseType]) -> list[Grant]:
-        """Every capability the held types give, with where each comes from."""
+        """Return every capability the held types give, with where each comes from."""
         grants = []
         for held in held_types:
             if self.unavailable_reason(held):
@@ -117,7 +117,7 @@ class Catalog:
 
 
 def held_license_types(member: User) -> list[LicenseType]:
-    """The member's assigned types plus the automatic ones, in catalog order."""
+    """Return the member's assigned types plus the automatic ones, in catalog order."""
     if member.organization_id is None or not member.is_active:
         return []
     return list(
@@ -133,19 +133,19 @@ def member_grants(member: User, catalog: Catalog | None = None) -> list[Grant]:
 
 
 def usable_capabilities(member: User) -> set[str]:
-    """Slugs of every capability the member may use."""
+    """Return the slugs of every capability the member may use."""
     return {grant.capability.slug for grant in member_grants(member)}
 
 
 def may_use(member: User, capability: str) -> bool:
-    """Whether the member may use the capability with this slug now."""
+    """Return whether the member may use the capability with this slug now."""
     return capability in usable_capabilities(member)
 
 
 def removal_effect(
     catalog: Catalog, held_types: list[LicenseType], removed: LicenseType
 ) -> tuple[list[Grant], list[Grant]]:
-    """What a member loses and keeps when `removed` is taken from `held_types`.
+    """Split the grants of `removed` into those the member loses and keeps.
 
     Returns the grants of `removed` that no other held type gives, and the
     grants of other held types that cover capabilities `removed` also gives.
@@ -164,7 +164,7 @@ def removal_effect(
 def describe_removal(
     catalog: Catalog, held_types: list[LicenseType], removed: LicenseType, member
 ) -> str:
-    """The confirmation shown before `removed` is taken from the member."""
+    """Return the confirmation shown before `removed` is taken from the member."""
     lost, kept = removal_effect(catalog, held_types, removed)
     text = f"Remove {removed.name} from {member}? The seat is freed at once."
     if lost:

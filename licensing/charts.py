@@ -74,10 +74,10 @@ def _total(total: int | None) -> str:
 def usage_charts(organization, holdings) -> dict[int, UsageChart]:
     """Build the last 90 days of each holding, from one query of the history.
 
-    Starting from today's counts, each event is undone going back in time:
-    an assignment lowers the days before it by one, a removal raises them,
-    a quantity change or a removed holding restores the previous quantity,
-    and an added holding means nothing was bought before it.
+    Starting from today's counts, each event is undone going back in time.
+    An assignment lowers the days before it by one, and a removal raises
+    them. A quantity change or a removed holding restores the previous
+    quantity, and before an added holding nothing was bought.
     """
     today = timezone.localdate()
     days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
