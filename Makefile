@@ -38,12 +38,16 @@ run: $(INSTALL_STAMP)
 PRODUCTION_ENV = DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost \
     SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 
+# The browser tests run in a process and test database of their own: in one
+# run with the rest, a run on SQLite once hung in them (see the note in
+# pyproject.toml). Exit status 5 means PYTEST_ARGS selected none of them.
 test: $(INSTALL_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PRODUCTION_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input --clear -v0
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Serves the portal as in production, on loopback: DEBUG off, static files
 # collected and served by WhiteNoise, gunicorn with WEB_CONCURRENCY workers.
