@@ -111,6 +111,20 @@ def huddle_seats(organization, huddle):
 
 
 @pytest.fixture
+def administrator(organization):
+    """The signed-in administrator, with a name no search of these tests matches.
+
+    The shared fixture takes a name from Faker, and one such as "Adam Allen"
+    would match the search "ada".
+    """
+    return AdministratorFactory(
+        organization=organization,
+        full_name="Zoe Zeller",
+        email="zoe.zeller@example.com",
+    )
+
+
+@pytest.fixture
 def ada(organization, fax):
     """A member who holds Virtual Fax."""
     ada = UserFactory(
@@ -900,7 +914,14 @@ def test_bulk_matching_without_seats_changes_nothing(
 
 
 def test_bulk_assigns_everyone_matching_search(
-    administrator_client, organization, ada, grace, outsider, fax, huddle_seats
+    administrator_client,
+    administrator,
+    organization,
+    ada,
+    grace,
+    outsider,
+    fax,
+    huddle_seats,
 ):
     alan = UserFactory(organization=organization, full_name="Alan Adams")
     UserFactory(organization=organization, full_name="Adam Inactive", is_active=False)
