@@ -13,12 +13,12 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_safe  # GET, and HEAD for load balancers that check with it
 def healthz(request):
-    """Answer 200 while the database answers a query, 503 when it does not."""
+    """Return 200 while the database runs a query, 503 when it fails."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        logger.exception("health check failed: the database did not answer")
+        logger.exception("health check failed: the database query failed")
         return HttpResponse(
             "database unavailable\n", status=503, content_type="text/plain"
         )

@@ -22,7 +22,7 @@ def favicon(request):
 
 @require_GET
 def benchmark_ping(request):
-    """The cheapest signed-in page: session and user lookups, then plain text."""
+    """Return plain text after the session and user lookups: the cheapest page."""
     return HttpResponse(f"ok {request.user.pk}\n", content_type="text/plain")
 
 

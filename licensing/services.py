@@ -421,7 +421,7 @@ def remove_holding(
 
 
 def may_manage(user: User | None, organization_id: int) -> bool:
-    """Whether `user` may change the seats of the organization.
+    """Return whether `user` may change the seats of the organization.
 
     Administrators may change their own organization's seats. Support staff,
     who belong to no organization, may change any organization's seats when

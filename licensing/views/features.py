@@ -85,7 +85,7 @@ def navigation(request):
 
 
 def seat_alerts(organization) -> dict[str, int]:
-    """How many holdings have no seat left, and how many few (at or below
+    """Count the holdings with no seat left and those with few (at or below
     their warning threshold)."""
     full = low = 0
     for holding in Holding.objects.filter(

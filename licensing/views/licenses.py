@@ -36,7 +36,7 @@ HOLDERS_SHOWN = 10
 
 @dataclass
 class LicenseCard:
-    """What one card of Settings > Licenses shows about one license type."""
+    """The figures one card of Settings > Licenses shows about one license type."""
 
     license_type: LicenseType
     holding: Holding | None  # None for an automatic type, which needs no holding
@@ -139,7 +139,7 @@ def build_license_cards(organization):
 
 
 def _held_types(catalog, holders):
-    """Every type each listed holder has, automatic ones included, in one query."""
+    """Map each listed holder to every type they have, automatic ones included."""
     member_ids = [member.pk for members in holders.values() for member in members]
     automatic = [t for t in catalog.types.values() if t.is_automatic]
     held = defaultdict(lambda: list(automatic))

@@ -87,7 +87,7 @@ def troubleshooting(request):
 
 
 def _granting_types(catalog: Catalog, capability: Capability) -> list[LicenseType]:
-    """Every type that gives the capability, itself or through an included type."""
+    """Return every type that gives the capability, directly or by inclusion."""
     return [
         license_type
         for license_type in catalog.types.values()
