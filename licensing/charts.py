@@ -83,40 +83,53 @@ def usage_charts(organization, holdings) -> dict[int, UsageChart]:
     days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
     since = timezone.now() - timedelta(days=DAYS)
     by_type = {holding.license_type_id: holding for holding in holdings}
-    events = Event.objects.filter(
-        organization=organization,
-        license_type_id__in=list(by_type),
-        action__in=SEAT_EVENTS,
-        occurred_at__gte=since,
-    ).order_by("-occurred_at", "-pk")
+    # Plain tuples: at 10,000 members the 90 days hold a few thousand seat
+    # events, and building a model instance for each cost more than the query.
+    events = (
+        Event.objects.filter(
+            organization=organization,
+            license_type_id__in=list(by_type),
+            action__in=SEAT_EVENTS,
+            occurred_at__gte=since,
+        )
+        .order_by("-occurred_at", "-pk")
+        .values_list("license_type_id", "occurred_at", "action", "quantity_before")
+    )
 
+    zone = timezone.get_current_timezone()
     changes = {holding.pk: [] for holding in holdings}
-    for event in events:
-        changes[by_type[event.license_type_id].pk].append(event)
+    for license_type_id, occurred_at, action, quantity_before in events:
+        day = occurred_at.astimezone(zone).date()
+        changes[by_type[license_type_id].pk].append((day, action, quantity_before))
 
     charts = {}
     for holding in holdings:
         in_use, total = holding.in_use, holding.quantity
         daily_in_use, daily_total = [], []
         pending = changes[holding.pk]
+        position = 0
         for day in reversed(days):
             daily_in_use.append(in_use)
             daily_total.append(total)
             # Undo the events of this day, so the counts hold for the day before.
-            while pending and timezone.localdate(pending[0].occurred_at) >= day:
-                in_use, total = _undo(pending.pop(0), in_use, total)
+            while position < len(pending) and pending[position][0] >= day:
+                _, action, quantity_before = pending[position]
+                in_use, total = _undo(action, quantity_before, in_use, total)
+                position += 1
         charts[holding.pk] = UsageChart(
             days, list(reversed(daily_in_use)), list(reversed(daily_total))
         )
     return charts
 
 
-def _undo(event: Event, in_use: int, total: int | None) -> tuple[int, int | None]:
-    if event.action == Event.Action.ASSIGNED:
+def _undo(
+    action: str, quantity_before: int | None, in_use: int, total: int | None
+) -> tuple[int, int | None]:
+    if action == Event.Action.ASSIGNED:
         return max(in_use - 1, 0), total
-    if event.action == Event.Action.REMOVED:
+    if action == Event.Action.REMOVED:
         return in_use + 1, total
-    if event.action in (Event.Action.QUANTITY_CHANGED, Event.Action.HOLDING_REMOVED):
+    if action in (Event.Action.QUANTITY_CHANGED, Event.Action.HOLDING_REMOVED):
         # A removal's seats were released by REMOVED events of their own.
-        return in_use, event.quantity_before
+        return in_use, quantity_before
     return 0, 0  # HOLDING_ADDED: before it, no seat was bought
