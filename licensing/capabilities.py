@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from accounts.models import Organization, User
 
-from .models import Capability, LicenseType
+from .models import Assignment, Capability, LicenseType
 
 NOT_IN_REGION = "Not available in your region"
 NOT_IN_ROLLOUT = "Not yet available for your organization"
@@ -85,6 +85,14 @@ class Catalog:
             else set()
         )
 
+    @classmethod
+    def for_request(cls, request) -> "Catalog":
+        """Return the catalog of the signed-in user's organization, built once
+        per request and shared by the view and the navigation."""
+        if not hasattr(request, "_catalog"):
+            request._catalog = cls(request.user.organization)
+        return request._catalog
+
     def unavailable_reason(self, license_type: LicenseType) -> str:
         return unavailable_reason(license_type, self.organization, self.rollouts)
 
@@ -116,25 +124,41 @@ class Catalog:
         return grants
 
 
-def held_license_types(member: User) -> list[LicenseType]:
-    """Return the member's assigned types plus the automatic ones, in catalog order."""
+def held_license_types(
+    member: User, catalog: Catalog | None = None
+) -> list[LicenseType]:
+    """Return the member's assigned types plus the automatic ones, in catalog order.
+
+    With a catalog, the types are its instances and only the member's
+    assignments are read.
+    """
     if member.organization_id is None or not member.is_active:
         return []
-    return list(
-        LicenseType.objects.filter(
-            Q(is_automatic=True) | Q(holdings__assignments__member=member)
-        ).distinct()
+    # A subquery on member_id, which its index serves; an OR across joins
+    # to the assignments would scan every organization's assignments.
+    assigned = Assignment.objects.filter(member=member).values(
+        "holding__license_type_id"
     )
+    if catalog is None:
+        return list(
+            LicenseType.objects.filter(Q(is_automatic=True) | Q(pk__in=assigned))
+        )
+    assigned_ids = {row["holding__license_type_id"] for row in assigned}
+    return [
+        license_type
+        for license_type in catalog.types.values()
+        if license_type.is_automatic or license_type.pk in assigned_ids
+    ]
 
 
 def member_grants(member: User, catalog: Catalog | None = None) -> list[Grant]:
     catalog = catalog or Catalog(member.organization)
-    return catalog.grants(held_license_types(member))
+    return catalog.grants(held_license_types(member, catalog))
 
 
-def usable_capabilities(member: User) -> set[str]:
+def usable_capabilities(member: User, catalog: Catalog | None = None) -> set[str]:
     """Return the slugs of every capability the member may use."""
-    return {grant.capability.slug for grant in member_grants(member)}
+    return {grant.capability.slug for grant in member_grants(member, catalog)}
 
 
 def may_use(member: User, capability: str) -> bool:

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -116,7 +117,20 @@ class LicenseType(models.Model):
 
 class HoldingQuerySet(models.QuerySet):
     def with_in_use(self):
-        return self.annotate(in_use=Count("assignments"))
+        """Annotate `in_use`, the holding's assignments, counted per row.
+
+        A correlated count reads each holding's entries of the
+        assignment_one_per_member index; a join with GROUP BY would group
+        every assignment of the organization by all the selected columns.
+        """
+        assignments = (
+            Assignment.objects.filter(holding=OuterRef("pk"))
+            .order_by()
+            .values("holding")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(in_use=Coalesce(Subquery(assignments), 0))
 
 
 class Holding(models.Model):
@@ -157,6 +171,25 @@ class Holding(models.Model):
 
     def __str__(self):
         return f"{self.license_type} for {self.organization}"
+
+    # The seat figures below need the `in_use` annotation of with_in_use().
+
+    @property
+    def remaining(self) -> int | None:
+        """Seats not in use, or None when the quantity is unlimited."""
+        if self.quantity is None:
+            return None
+        return max(self.quantity - self.in_use, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.remaining == 0
+
+    @property
+    def is_low(self) -> bool:
+        """Whether some seats remain, but no more than the warning threshold."""
+        remaining = self.remaining
+        return remaining is not None and 0 < remaining <= self.low_seat_threshold
 
     def clean(self):
         if self.license_type_id and self.license_type.is_automatic:

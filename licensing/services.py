@@ -43,6 +43,7 @@ def assign_license(
     acting_user: User | None,
     source: Event.Source = Event.Source.PORTAL,
     confirm_redundant: bool = False,
+    catalog: Catalog | None = None,
 ) -> Assignment:
     """Give `member` one seat of `holding`.
 
@@ -51,7 +52,8 @@ def assign_license(
     is automatic or not available to the organization. Raises RedundantLicense
     when another held type already gives all its capabilities, unless
     `confirm_redundant`. Raises PermissionDenied when `acting_user` may not
-    manage the holding's organization.
+    manage the holding's organization. A caller that has the organization's
+    catalog passes it, to spare the redundancy check from loading it again.
     """
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
@@ -71,7 +73,7 @@ def assign_license(
                 "in use). Remove the license from another member first."
             )
         if not confirm_redundant:
-            _check_not_redundant(holding, member)
+            _check_not_redundant(holding, member, catalog)
         assignment = holding.assignments.create(member=member, assigned_by=acting_user)
         record_event(
             Event.Action.ASSIGNED,
@@ -557,10 +559,16 @@ def _check_available(holding: Holding) -> None:
         )
 
 
-def _check_not_redundant(holding: Holding, member: User) -> None:
-    catalog = Catalog(holding.organization)
+def _check_not_redundant(
+    holding: Holding, member: User, catalog: Catalog | None
+) -> None:
+    catalog = catalog or Catalog(holding.organization)
     offered = catalog.grants([holding.license_type])
-    held = [t for t in held_license_types(member) if t.pk != holding.license_type_id]
+    held = [
+        license_type
+        for license_type in held_license_types(member, catalog)
+        if license_type.pk != holding.license_type_id
+    ]
     covering = {grant.capability.pk: grant.held for grant in catalog.grants(held)}
     if offered and all(grant.capability.pk in covering for grant in offered):
         providers = sorted({covering[grant.capability.pk].name for grant in offered})

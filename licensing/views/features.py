@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 
-from ..capabilities import usable_capabilities
+from ..capabilities import Catalog, usable_capabilities
 from ..models import Holding
 
 logger = logging.getLogger(__name__)
@@ -75,28 +75,33 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.organization_id is None:
         return {"feature_links": []}
-    usable = usable_capabilities(user)
+    usable = usable_capabilities(user, Catalog.for_request(request))
     return {
         "feature_links": [
             feature for feature in FEATURES.values() if feature.capability in usable
         ],
-        "seat_alerts": SimpleLazyObject(lambda: seat_alerts(user.organization)),
+        "seat_alerts": SimpleLazyObject(
+            lambda: organization_seat_alerts(user.organization)
+        ),
     }
 
 
-def seat_alerts(organization) -> dict[str, int]:
+def seat_alerts(holdings) -> dict[str, int]:
     """Count the holdings with no seat left and those with few (at or below
-    their warning threshold)."""
+    their warning threshold). The holdings need `in_use` (with_in_use)."""
     full = low = 0
-    for holding in Holding.objects.filter(
-        organization=organization, quantity__isnull=False
-    ).with_in_use():
-        remaining = holding.quantity - holding.in_use
-        if remaining <= 0:
-            full += 1
-        elif remaining <= holding.low_seat_threshold:
-            low += 1
+    for holding in holdings:
+        full += holding.is_full
+        low += holding.is_low
     return {"full": full, "low": low}
+
+
+def organization_seat_alerts(organization) -> dict[str, int]:
+    return seat_alerts(
+        Holding.objects.filter(
+            organization=organization, quantity__isnull=False
+        ).with_in_use()
+    )
 
 
 @require_GET
@@ -104,7 +109,9 @@ def feature_page(request, feature):
     feature = FEATURES.get(feature)
     if feature is None:
         raise Http404("No such app.")
-    if feature.capability in usable_capabilities(request.user):
+    if feature.capability in usable_capabilities(
+        request.user, Catalog.for_request(request)
+    ):
         return render(request, "licensing/feature.html", {"feature": feature})
     logger.warning("feature denied user=%s feature=%s", request.user.pk, feature.slug)
     administrators = (

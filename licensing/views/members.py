@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import User, parse_id
 
 from .. import services
+from ..capabilities import Catalog
 from ..forms import (
     NO_EXTRA_LICENSE,
     SHOWN_VALUE_LENGTH,
@@ -105,7 +106,11 @@ def change_member_license(request, member_id):
     if assigned:
         # The confirmation an administrator gives after a RedundantLicense warning.
         confirmed = request.POST.get("confirm") == "redundant"
-        change = partial(services.assign_license, confirm_redundant=confirmed)
+        change = partial(
+            services.assign_license,
+            confirm_redundant=confirmed,
+            catalog=Catalog.for_request(request),
+        )
     else:
         change = services.remove_license
     name = holding.license_type.name

@@ -16,8 +16,8 @@ def my_licenses(request):
     if member.organization_id is None:
         # Support staff belong to no organization and hold no licenses.
         return render(request, "licensing/my_licenses.html", {"license_types": []})
-    catalog = Catalog(member.organization)
-    license_types = [catalog.types[held.pk] for held in held_license_types(member)]
+    catalog = Catalog.for_request(request)
+    license_types = held_license_types(member, catalog)
     grants = defaultdict(list)
     for grant in catalog.grants(license_types):
         grants[grant.held.pk].append(grant)

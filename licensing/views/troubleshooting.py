@@ -76,7 +76,7 @@ def troubleshooting(request):
     if form.is_bound and not form.is_valid():
         status = 400
     elif form.is_bound:
-        catalog = Catalog(organization)
+        catalog = Catalog.for_request(request)
         if member := form.cleaned_data["member"]:
             context["member"] = member
             context["statuses"] = _member_statuses(catalog, organization, member)
@@ -99,7 +99,7 @@ def _granting_types(catalog: Catalog, capability: Capability) -> list[LicenseTyp
 
 
 def _member_statuses(catalog, organization, member) -> list[CapabilityStatus]:
-    held = [catalog.types[t.pk] for t in held_license_types(member)]
+    held = held_license_types(member, catalog)
     grants = defaultdict(list)
     for grant in catalog.grants(held):
         grants[grant.capability.pk].append(grant)
