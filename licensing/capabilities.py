@@ -84,6 +84,8 @@ class Catalog:
             if organization
             else set()
         )
+        self._unavailable_reasons: dict[int, str] = {}
+        self._granted: dict[int, list[tuple[Capability, LicenseType]]] = {}
 
     @classmethod
     def for_request(cls, request) -> "Catalog":
@@ -94,7 +96,11 @@ class Catalog:
         return request._catalog
 
     def unavailable_reason(self, license_type: LicenseType) -> str:
-        return unavailable_reason(license_type, self.organization, self.rollouts)
+        if license_type.pk not in self._unavailable_reasons:
+            self._unavailable_reasons[license_type.pk] = unavailable_reason(
+                license_type, self.organization, self.rollouts
+            )
+        return self._unavailable_reasons[license_type.pk]
 
     def with_included(self, held: LicenseType) -> list[LicenseType]:
         """Return the type and every type it includes, directly or through others."""
@@ -109,19 +115,34 @@ class Catalog:
 
     def grants(self, held_types: list[LicenseType]) -> list[Grant]:
         """Return every capability the held types give, with where each comes from."""
-        grants = []
-        for held in held_types:
-            if self.unavailable_reason(held):
-                continue
-            for license_type in self.with_included(self.types[held.pk]):
-                # An included type limited to other regions gives nothing here.
-                if self.unavailable_reason(license_type):
-                    continue
-                grants += [
-                    Grant(capability, license_type, held)
-                    for capability in license_type.capabilities.all()
-                ]
-        return grants
+        return [
+            Grant(capability, license_type, held)
+            for held in held_types
+            for capability, license_type in self._granted_by(held.pk)
+        ]
+
+    def _granted_by(self, held_id: int) -> list[tuple[Capability, LicenseType]]:
+        """Return each capability a holder of the type may use, with the type,
+        itself or an included one, that gives it.
+
+        Computed once per type: the Licenses page asks for every holder it
+        lists, and walking the prefetched relations each time cost more than
+        the page's queries.
+        """
+        if held_id not in self._granted:
+            held = self.types[held_id]
+            granted = []
+            if not self.unavailable_reason(held):
+                for license_type in self.with_included(held):
+                    # An included type limited to other regions gives nothing here.
+                    if self.unavailable_reason(license_type):
+                        continue
+                    granted += [
+                        (capability, license_type)
+                        for capability in license_type.capabilities.all()
+                    ]
+            self._granted[held_id] = granted
+        return self._granted[held_id]
 
 
 def held_license_types(
