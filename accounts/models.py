@@ -2,7 +2,7 @@ import unicodedata
 
 import regex
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import Permission, PermissionsMixin
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -105,16 +105,35 @@ class UserQuerySet(models.QuerySet):
         )
 
     def with_administrator_flag(self):
-        """Annotate `is_organization_administrator`, one subquery for all rows.
+        """Annotate `is_organization_administrator`, as administrators() decides.
 
-        A has_perm call per row would cost queries in proportion to the rows.
+        Each row gets its own EXISTS on its groups' and its own permissions,
+        which their user_id indexes serve. A has_perm call per row would cost
+        queries in proportion to the rows, and one subquery over
+        administrators() made PostgreSQL hash every user of every
+        organization for each page.
         """
-        administrators = self.model.objects.filter(
-            organization__isnull=False
-        ).administrators()
+        app_label, codename = ADMINISTRATOR_PERMISSION.split(".")
+        permission = Permission.objects.filter(
+            codename=codename, content_type__app_label=app_label
+        )
+        user = models.OuterRef("pk")
+        through_group = self.model.groups.through.objects.filter(
+            user_id=user, group__permissions__in=permission
+        )
+        given_directly = self.model.user_permissions.through.objects.filter(
+            user_id=user, permission__in=permission
+        )
+        is_administrator = models.Q(
+            models.Q(is_superuser=True)
+            | models.Exists(through_group)
+            | models.Exists(given_directly),
+            is_active=True,
+            organization__isnull=False,
+        )
         return self.annotate(
-            is_organization_administrator=models.Exists(
-                administrators.filter(pk=models.OuterRef("pk"))
+            is_organization_administrator=models.ExpressionWrapper(
+                is_administrator, output_field=models.BooleanField()
             )
         )
 
