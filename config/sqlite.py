@@ -19,12 +19,23 @@ def install_unicode_like(sender, connection, **kwargs):
 def _like(pattern, value, escape=None):
     if pattern is None or value is None:
         return None
-    return _compile(pattern, escape).fullmatch(value.casefold()) is not None
+    return _compile(pattern, escape)(value.casefold())
 
 
 @functools.lru_cache(maxsize=256)
 def _compile(pattern, escape):
-    parts, characters = [], iter(pattern.casefold())
+    """Return a test of casefolded text against the LIKE pattern."""
+    folded = pattern.casefold()
+    inner = folded[1:-1]
+    # icontains sends "%text%": a substring test is several times faster per
+    # row than a regular expression, and the search runs it on every member.
+    if (
+        len(folded) >= 2
+        and folded[0] == folded[-1] == "%"
+        and not any(character in inner for character in ("%", "_", escape or "%"))
+    ):
+        return lambda value: inner in value
+    parts, characters = [], iter(folded)
     for character in characters:
         if escape and character == escape:
             parts.append(re.escape(next(characters, "")))
@@ -34,4 +45,5 @@ def _compile(pattern, escape):
             parts.append(".")
         else:
             parts.append(re.escape(character))
-    return re.compile("".join(parts), re.DOTALL)
+    expression = re.compile("".join(parts), re.DOTALL)
+    return lambda value: expression.fullmatch(value) is not None
