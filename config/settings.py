@@ -206,6 +206,10 @@ SECURE_CSP = {
 # every page against. Off everywhere else.
 BENCHMARK_VIEWS = env_flag("BENCHMARK_VIEWS", False)
 
+# Memory of each worker process. Entries are keyed by every input they are
+# built from (licensing.charts), so workers never need to share or expire them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

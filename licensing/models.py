@@ -119,9 +119,9 @@ class HoldingQuerySet(models.QuerySet):
     def with_in_use(self):
         """Annotate `in_use`, the holding's assignments, counted per row.
 
-        A correlated count reads each holding's entries of the
-        assignment_one_per_member index; a join with GROUP BY would group
-        every assignment of the organization by all the selected columns.
+        A correlated count reads only the holding's entries of the
+        assignment_one_per_member index. A join with GROUP BY would instead
+        group every assignment of the organization by all selected columns.
         """
         assignments = (
             Assignment.objects.filter(holding=OuterRef("pk"))
@@ -312,6 +312,8 @@ class Event(models.Model):
             models.Index(
                 fields=["organization", "-occurred_at"], name="event_organization_time"
             ),
+            # The newest event of an organization keys the usage chart cache.
+            models.Index(fields=["organization", "id"], name="event_organization_id"),
         ]
 
     def __str__(self):

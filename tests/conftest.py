@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import (
     AdministratorFactory,
@@ -14,6 +15,15 @@ def fast_password_hasher(settings):
     # Django's default PBKDF2 hasher runs over a million iterations per password,
     # and some tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The process-wide cache outlives each test's database rollback, and
+    # SQLite reuses the ids that a rolled-back test took.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from licensing.charts import DAYS, usage_charts
+from licensing.charts import DAYS, build_usage_charts, usage_charts
 from licensing.models import Event, Holding
 from licensing.services import add_holding, assign_license, change_quantity
 from tests.factories import (
@@ -308,7 +308,47 @@ def test_chart_reads_history_in_one_query(
     ]
 
     with django_assert_num_queries(1):
-        usage_charts(organization, holdings)
+        build_usage_charts(organization, holdings)
+
+
+def test_chart_cached_until_history_changes(
+    now, history, organization, django_assert_num_queries
+):
+    first = usage_charts(organization, [history])
+
+    # One query finds the newest event, and the charts come from the cache.
+    with django_assert_num_queries(1):
+        again = usage_charts(organization, [history])
+    assert again[history.pk].in_use == first[history.pk].in_use
+
+    # A new event, even one dated in the past, changes the key.
+    record(history, Event.Action.REMOVED, now - timedelta(days=5))
+    with django_assert_num_queries(2):
+        changed = usage_charts(organization, [history])
+    assert changed[history.pk].in_use[-7] == first[history.pk].in_use[-7] + 1
+
+
+def test_chart_cache_follows_seat_counts(now, history, organization):
+    first = usage_charts(organization, [history])
+    # A seat taken without an event of its own still changes today's count.
+    AssignmentFactory(holding=history)
+    history = Holding.objects.with_in_use().get(pk=history.pk)
+
+    changed = usage_charts(organization, [history])
+
+    assert changed[history.pk].in_use[-1] == first[history.pk].in_use[-1] + 1
+
+
+def test_chart_cache_follows_time_zone(now, organization, fax):
+    holding = holding_with(organization, fax, quantity=5, in_use=1)
+    record(holding, Event.Action.ASSIGNED, now)
+    in_utc = usage_charts(organization, [holding])
+
+    timezone.activate(zoneinfo.ZoneInfo(KIRITIMATI))
+    in_kiritimati = usage_charts(organization, [holding])
+
+    assert in_utc[holding.pk].days[-1] == now.date()
+    assert in_kiritimati[holding.pk].days[-1] == now.date() + timedelta(days=1)
 
 
 def test_chart_from_service_changes_today(now, organization, fax):
