@@ -47,6 +47,11 @@ urlpatterns = [
         name="change_member_license",
     ),
     path(
+        "settings/licenses/<int:holding_id>/",
+        views.license_details,
+        name="license_details",
+    ),
+    path(
         "settings/licenses/<int:holding_id>/members/",
         views.member_choices,
         name="member_choices",

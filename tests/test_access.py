@@ -403,13 +403,15 @@ PORTAL_PAGES = {
 
 SETTINGS_ACTIONS = {
     # name: status of an administrator's request without htmx. Changes redirect
-    # back to the page, with a message saying whether they succeeded. The member
-    # list of a card is a fragment, so a request without htmx is redirected too.
+    # back to the page, with a message saying whether they succeeded. The body
+    # and the member list of a card are fragments, so a request for them
+    # without htmx is redirected to the page with the card open.
     "licensing:assign": 302,
     "licensing:remove": 302,
     "licensing:change_member_license": 302,
     "licensing:bulk_change": 302,
     "licensing:member_choices": 302,
+    "licensing:license_details": 302,
 }
 
 # Sign-in records and permission groups. The Support group has no permission

@@ -37,6 +37,8 @@ PAGES = [
     "my_licenses",
     "my_licenses_automatic_only",
     "organization_licenses",
+    "organization_licenses_open",
+    "license_details",
     "members",
     "members_search",
     "members_license_filter",
@@ -195,6 +197,18 @@ def page_requests(sized: SizedOrganization) -> dict[str, PageRequest]:
         "my_licenses": PageRequest(member, "get", reverse("licensing:my_licenses")),
         "my_licenses_automatic_only": PageRequest(
             newcomer, "get", reverse("licensing:my_licenses")
+        ),
+        "organization_licenses_open": PageRequest(
+            administrator,
+            "get",
+            reverse("licensing:organization_licenses"),
+            {"open": second.pk},
+        ),
+        "license_details": PageRequest(
+            administrator,
+            "get",
+            reverse("licensing:license_details", args=[second.pk]),
+            headers=HTMX,
         ),
         "organization_licenses": PageRequest(
             administrator, "get", reverse("licensing:organization_licenses")

@@ -3,6 +3,7 @@ from .history import history
 from .licenses import (
     assign,
     export_assignments,
+    license_details,
     member_choices,
     organization_licenses,
     remove,
@@ -18,6 +19,7 @@ __all__ = [
     "export_assignments",
     "feature_page",
     "history",
+    "license_details",
     "member_choices",
     "member_panel",
     "members",

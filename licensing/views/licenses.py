@@ -42,9 +42,12 @@ class LicenseCard:
     license_type: LicenseType
     holding: Holding | None  # None for an automatic type, which needs no holding
     in_use: int
+    unavailable_reason: str = ""
+    # Whether the card body is filled in: the holders, the chart and the
+    # assign form. Other cards load it when they are opened.
+    detailed: bool = True
     # (member, confirmation text of removing the type from them), by name
     holders: list = field(default_factory=list)
-    unavailable_reason: str = ""
     chart: UsageChart | None = None
 
     @property
@@ -81,34 +84,43 @@ def organization_holdings(organization, catalog) -> list[Holding]:
     return holdings
 
 
-def build_license_cards(organization, catalog, holdings, *, automatic=True):
+def build_license_cards(
+    organization, catalog, holdings, *, detailed=(), automatic=True
+):
     """Build one card per holding, and with `automatic` one per automatic type,
     in catalog order: every member has those.
 
+    Only the holdings in `detailed` get their holders and usage chart; the
+    page sends the other cards closed, and each loads its body when opened.
     The number of queries does not depend on the number of members.
     """
-    holders = first_holders(organization, holdings)
-    held_types = _held_types(catalog, holders)
-    charts = usage_charts(organization, holdings)
     cards = [
         LicenseCard(
             holding.license_type,
             holding,
             holding.in_use,
-            [
-                (
-                    member,
-                    describe_removal(
-                        catalog, held_types[member.pk], holding.license_type, member
-                    ),
-                )
-                for member in holders.get(holding.pk, [])
-            ],
             catalog.unavailable_reason(holding.license_type),
-            charts[holding.pk],
+            detailed=holding in detailed,
         )
         for holding in holdings
     ]
+    detailed_cards = [card for card in cards if card.detailed]
+    if detailed_cards:
+        detailed_holdings = [card.holding for card in detailed_cards]
+        holders = first_holders(organization, detailed_holdings)
+        held_types = _held_types(catalog, holders)
+        charts = usage_charts(organization, detailed_holdings)
+        for card in detailed_cards:
+            card.holders = [
+                (
+                    member,
+                    describe_removal(
+                        catalog, held_types[member.pk], card.license_type, member
+                    ),
+                )
+                for member in holders[card.holding.pk]
+            ]
+            card.chart = charts[card.holding.pk]
     automatic_types = [t for t in catalog.types.values() if t.is_automatic]
     if automatic and automatic_types:
         member_count = organization.members.filter(is_active=True).count()
@@ -187,11 +199,26 @@ def organization_licenses(request):
     organization = request.user.organization
     open_holding = None
     if (holding_id := parse_id(request.GET.get("open", ""))) is not None:
-        open_holding = Holding.objects.filter(
-            pk=holding_id, organization=organization
-        ).first()
+        open_holding = (
+            Holding.objects.filter(pk=holding_id, organization=organization)
+            .select_related("license_type", "organization")
+            .first()
+        )
     search = clean_search(request.GET.get("q", ""))
     return _render_licenses(request, open_holding=open_holding, search=search)
+
+
+@administrator_required
+@require_GET
+@vary_on_headers("HX-Request")
+def license_details(request, holding_id):
+    """Send the body of one card, which the page loads when the card opens."""
+    holding = _get_holding(request, holding_id)
+    if not request.htmx:
+        query = urlencode({"open": holding.pk})
+        url = reverse("licensing:organization_licenses")
+        return redirect(f"{url}?{query}#license-{holding.license_type.slug}")
+    return _render_licenses(request, open_holding=holding, fragment="card_body")
 
 
 @administrator_required
@@ -301,11 +328,13 @@ def _render_licenses(
     notice="",
     confirm_member=None,
     status=200,
+    fragment="seat_change",
 ):
-    """Render Settings > Licenses, or only the changed card for htmx.
+    """Render Settings > Licenses, or for htmx only `fragment` of the open card.
 
-    The htmx answer also carries the page's seat totals, swapped out of band,
-    so every count on the page stays current without a reload.
+    The "seat_change" fragment, the answer to a change, also carries the
+    page's seat totals, swapped out of band, so every count on the page stays
+    current without a reload.
     """
     organization = request.user.organization
     catalog = Catalog.for_request(request)
@@ -317,7 +346,13 @@ def _render_licenses(
         shown = [holding for holding in holdings if holding.pk == open_holding.pk]
     else:
         shown = holdings
-    cards = build_license_cards(organization, catalog, shown, automatic=not one_card)
+    cards = build_license_cards(
+        organization,
+        catalog,
+        shown,
+        detailed=[open_holding] if open_holding else [],
+        automatic=not one_card,
+    )
     context = {
         "cards": cards,
         "type_count": len(holdings)
@@ -341,7 +376,7 @@ def _render_licenses(
         )
     template = SETTINGS_TEMPLATE
     if request.htmx and open_holding is not None:
-        template = f"{SETTINGS_TEMPLATE}#seat_change"
+        template = f"{SETTINGS_TEMPLATE}#{fragment}"
         [context["card"]] = cards
         context["oob"] = True
     return render(request, template, context, status=status)

@@ -191,3 +191,25 @@ def test_assign_and_remove_with_keyboard_only(open_page, demo):
         "Huddle Video Conference was removed from Alan Turing."
     )
     assert not Assignment.objects.filter(member=demo["others"][0]).exists()
+
+
+def test_opened_card_loads_its_body_keeping_focus(open_page, demo):
+    page = open_page(demo["administrator"])
+    page.goto("/settings/licenses/")
+    card = page.locator("#license-huddle")
+    expect(card.get_by_label("Find an active member")).to_have_count(0)
+
+    card.locator("summary").focus()
+    page.keyboard.press("Enter")
+
+    expect(card.get_by_label("Find an active member")).to_be_visible()
+    expect(
+        card.get_by_role("button", name=re.compile("^Remove Huddle"))
+    ).not_to_have_count(0)
+    assert card.locator("summary").evaluate(
+        "summary => summary === document.activeElement"
+    )
+    # Closing and opening again keeps the body: it is loaded once.
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(card.locator(".card-body")).to_have_count(1)

@@ -386,29 +386,29 @@ def canadian_client(canadian_administrator):
 def test_settings_card_outside_rollout(
     canadian_client, catalog, ai_assistant, canadian_organization
 ):
-    holding_with(canadian_organization, ai_assistant)
-    holding_with(canadian_organization, catalog["virtual-fax"])
+    ai_holding = holding_with(canadian_organization, ai_assistant)
+    fax_holding = holding_with(canadian_organization, catalog["virtual-fax"])
 
-    response = canadian_client.get(SETTINGS_URL)
+    response = canadian_client.get(SETTINGS_URL, {"open": ai_holding.pk})
 
     assert response.status_code == 200, response.content.decode()
-    content = response.content.decode()
-    ai_card = card_html(content, ai_assistant)
+    ai_card = card_html(response.content.decode(), ai_assistant)
     assert status_badges(ai_card) == [NOT_IN_ROLLOUT]
     assert f"{NOT_IN_ROLLOUT}: AI Assistant cannot be assigned." in ai_card
     assert 'aria-label="Assign AI Assistant"' not in ai_card
     assert "/assign/" not in ai_card
-    fax_card = card_html(content, catalog["virtual-fax"])
+    response = canadian_client.get(SETTINGS_URL, {"open": fax_holding.pk})
+    fax_card = card_html(response.content.decode(), catalog["virtual-fax"])
     assert status_badges(fax_card) == []
     assert 'aria-label="Assign Virtual Fax"' in fax_card
 
 
 def test_settings_card_out_of_region(catalog, ai_assistant, german_organization):
     ai_assistant.rollout_organizations.add(german_organization)
-    holding_with(german_organization, ai_assistant)
+    holding = holding_with(german_organization, ai_assistant)
     client = signed_in(AdministratorFactory(organization=german_organization))
 
-    response = client.get(SETTINGS_URL)
+    response = client.get(SETTINGS_URL, {"open": holding.pk})
 
     ai_card = card_html(response.content.decode(), ai_assistant)
     assert status_badges(ai_card) == [NOT_IN_REGION]
@@ -420,9 +420,9 @@ def test_settings_card_inside_rollout_offers_assign(
     canadian_client, ai_assistant, canadian_organization
 ):
     ai_assistant.rollout_organizations.add(canadian_organization)
-    holding_with(canadian_organization, ai_assistant)
+    holding = holding_with(canadian_organization, ai_assistant)
 
-    response = canadian_client.get(SETTINGS_URL)
+    response = canadian_client.get(SETTINGS_URL, {"open": holding.pk})
 
     ai_card = card_html(response.content.decode(), ai_assistant)
     assert status_badges(ai_card) == []
@@ -447,7 +447,7 @@ def test_unavailable_card_keeps_remove(
     member = UserFactory(organization=canadian_organization, full_name="Ada Lovelace")
     AssignmentFactory(holding=holding, member=member)
 
-    response = canadian_client.get(SETTINGS_URL)
+    response = canadian_client.get(SETTINGS_URL, {"open": holding.pk})
 
     ai_card = card_html(response.content.decode(), ai_assistant)
     assert 'aria-label="Remove AI Assistant from Ada Lovelace"' in ai_card
@@ -585,9 +585,9 @@ def test_settings_card_seat_warning(
 
 def test_settings_card_low_text(administrator_client, organization):
     license_type = LicenseTypeFactory(name="Virtual Fax")
-    holding_with(organization, license_type, quantity=5, in_use=3)
+    holding = holding_with(organization, license_type, quantity=5, in_use=3)
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
 
     card = card_html(response.content.decode(), license_type)
     assert "Only 2 seats left, at or below the warning level of 2." in card
@@ -598,9 +598,9 @@ def test_settings_card_low_text(administrator_client, organization):
 
 def test_settings_card_full_text(administrator_client, organization):
     license_type = LicenseTypeFactory(name="Virtual Fax")
-    holding_with(organization, license_type, quantity=5, in_use=5)
+    holding = holding_with(organization, license_type, quantity=5, in_use=5)
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
 
     card = card_html(response.content.decode(), license_type)
     assert (

@@ -544,7 +544,7 @@ def test_settings_remove_buttons_carry_removal_text(
     grace = UserFactory(organization=organization, full_name="Grace Hopper")
     give(grace, catalog[AGENT])
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": agent.pk})
 
     assert response.status_code == 200, response.content.decode()
     content = response.content.decode()
@@ -558,6 +558,8 @@ def test_settings_remove_buttons_carry_removal_text(
         "Remove Call Queue – Agent from Grace Hopper? The seat is freed at once. "
         "Grace Hopper loses: Basic queue status, Call queue agent."
     )
+    response = administrator_client.get(SETTINGS_URL, {"open": supervisor.pk})
+    content = response.content.decode()
     assert remove_button_confirmation(content, supervisor, ada) == escape(
         "Remove Call Queue – Supervisor from Ada Lovelace? The seat is freed at "
         "once. Ada Lovelace loses: Call queue supervision, Live queue metrics. "
@@ -573,7 +575,7 @@ def test_settings_removal_text_escapes_member_name(
     member = UserFactory(organization=organization, full_name='Zoë "Z" O\'Neil')
     holding = give(member, catalog["virtual-fax"])
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
 
     confirmation = remove_button_confirmation(
         response.content.decode(), holding, member

@@ -501,7 +501,11 @@ def chart_figure(content, holding):
 
 
 def test_settings_card_draws_chart_with_text(now, administrator_client, history):
-    response = administrator_client.get(SETTINGS_URL)
+    # The body of a card that the page loads when it opens.
+    response = administrator_client.get(
+        reverse("licensing:license_details", args=[history.pk]),
+        headers={"HX-Request": "true"},
+    )
 
     assert response.status_code == 200, response.content.decode()
     figure = chart_figure(response.content.decode(), history)
@@ -525,7 +529,7 @@ def test_settings_card_draws_chart_with_text(now, administrator_client, history)
 
 
 def test_settings_card_chart_matches_context(now, administrator_client, history):
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": history.pk})
 
     [card] = [card for card in response.context["cards"] if card.holding == history]
     assert card.chart.in_use == chart_of(history).in_use
@@ -537,7 +541,7 @@ def test_settings_unlimited_chart_has_no_bought_line(
 ):
     holding = holding_with(organization, fax, quantity=None, in_use=1)
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
 
     figure = chart_figure(response.content.decode(), holding)
     assert figure.count("<polyline") == 1
@@ -560,7 +564,7 @@ def test_settings_chart_follows_time_zone_cookie(
     record(holding, Event.Action.ASSIGNED, now - timedelta(hours=1))
     administrator_client.cookies["timezone"] = KIRITIMATI
 
-    response = administrator_client.get(SETTINGS_URL)
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
 
     [card] = [card for card in response.context["cards"] if card.holding == holding]
     tomorrow = now.date() + timedelta(days=1)

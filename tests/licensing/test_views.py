@@ -334,15 +334,65 @@ def test_settings_shows_unlimited_for_holding_without_quantity(
     }
 
 
-def test_settings_shows_seat_counts_and_holders(
+def test_settings_sends_cards_closed_with_counts(
     administrator_client, holding, virtual_fax
 ):
     response = administrator_client.get(SETTINGS_URL)
 
     card = card_html(response.content.decode(), virtual_fax)
     assert seat_counts(card) == {"Total": "5", "In use": "2", "Remaining": "3"}
+    assert " open>" not in card.split("\n", 1)[0]
+    for assignment in holding.assignments.all():
+        assert assignment.member.email not in card
+    details_url = reverse("licensing:license_details", args=[holding.pk])
+    assert f'hx-get="{details_url}"' in card
+    assert f'href="?open={holding.pk}#license-virtual-fax"' in card
+
+
+def test_settings_open_card_shows_holders(administrator_client, holding, virtual_fax):
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
+
+    card = card_html(response.content.decode(), virtual_fax)
+    assert seat_counts(card) == {"Total": "5", "In use": "2", "Remaining": "3"}
+    assert " open>" in card.split("\n", 1)[0]
     for assignment in holding.assignments.all():
         assert assignment.member.email in card
+
+
+def test_license_details_sends_card_body(administrator_client, holding):
+    response = administrator_client.get(
+        reverse("licensing:license_details", args=[holding.pk]), headers=HTMX
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div class="card-body')
+    assert "<html" not in content
+    for assignment in holding.assignments.all():
+        assert assignment.member.email in content
+    assert f'aria-label="Assign {holding.license_type.name}' in content
+    assert response["Vary"] == "HX-Request, Cookie"
+
+
+def test_license_details_without_htmx_opens_card(administrator_client, holding):
+    response = administrator_client.get(
+        reverse("licensing:license_details", args=[holding.pk])
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{SETTINGS_URL}?open={holding.pk}#license-virtual-fax"
+    )
+
+
+def test_license_details_of_foreign_holding_not_found(
+    administrator_client, foreign_holding
+):
+    response = administrator_client.get(
+        reverse("licensing:license_details", args=[foreign_holding.pk]), headers=HTMX
+    )
+
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("open_value", ["abc", "-1", "²", "99999999999999999999"])
