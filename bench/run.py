@@ -64,6 +64,8 @@ ENDPOINTS = [
     (TRIVIAL, "GET", "/benchmark/ping"),
     ("Profile", "GET", "/profile/licenses/"),
     ("Licenses", "GET", "/settings/licenses/"),
+    # The page with one card's body: holders, usage chart and assign form.
+    ("Licenses, card open", "GET", "/settings/licenses/?open={holding}"),
     ("Members", "GET", "/settings/members/"),
     ("Members search", "GET", f"/settings/members/?q={SEARCH_TEXT}"),
     (ASSIGN, "POST", "/settings/licenses/{holding}/assign/"),
