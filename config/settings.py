@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,7 +169,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "licensing:my_licenses"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The names are written in their own language, as the language menu shows them.
+LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
