@@ -401,3 +401,14 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("History events are append-only and cannot be deleted.")
+
+    @property
+    def display_license_name(self) -> str:
+        """The recorded name, or the type's French name while French is active.
+
+        Load `license_type` with the event (select_related), or reading it
+        costs a query per event.
+        """
+        if not self.license_type_id or not is_french_active():
+            return self.license_name
+        return localized(self.license_name, self.license_type.name_fr)
