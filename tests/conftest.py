@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tests.factories import (
     AdministratorFactory,
@@ -14,6 +15,15 @@ def fast_password_hasher(settings):
     # Django's default PBKDF2 hasher runs over a million iterations per password,
     # and some tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # A request leaves its language active in the thread, and the tests share
+    # the thread: each test starts and ends in settings.LANGUAGE_CODE.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
