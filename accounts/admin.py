@@ -87,7 +87,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["full_name", "organization"]}),
+        ("Profile", {"fields": ["full_name", "organization", "language"]}),
         (
             "Permissions",
             {

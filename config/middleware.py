@@ -4,7 +4,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render, resolve_url
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_htmx.http import HttpResponseClientRedirect
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -32,6 +32,28 @@ class HtmxLoginRedirectMiddleware:
         if location.startswith(resolve_url(settings.LOGIN_URL)) and current_page:
             location = redirect_to_login(current_page)["Location"]
         return HttpResponseClientRedirect(location)
+
+
+class UserLanguageMiddleware:
+    """Activate the language saved on the signed-in user.
+
+    LocaleMiddleware has already activated the language of the cookie or of
+    Accept-Language. A saved choice overrides both, so it follows the user to
+    every device. Users without one, and anonymous visitors, keep the
+    LocaleMiddleware choice.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = frozenset(code for code, _ in settings.LANGUAGES)
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and user.language in self.languages:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
 
 
 class TimezoneMiddleware:

@@ -79,9 +79,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Runs after LocaleMiddleware and AuthenticationMiddleware, because a
+    # signed-in user's saved language overrides the cookie and Accept-Language.
+    "config.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -108,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "licensing.views.features.navigation",
+                "config.context_processors.language_choices",
             ],
         },
     },
@@ -168,7 +173,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "licensing:my_licenses"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The names are written in their own language, as the language menu shows them.
+LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)")]
+# The cookie keeps the language menu's choice for a year. A signed-in user's
+# choice is also saved on the user (accounts.views.set_language).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60  # seconds
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SECURE_SSL_REDIRECT
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

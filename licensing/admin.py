@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,23 +15,42 @@ from .models import Assignment, Capability, Event, Holding, LicenseType
 
 SOURCE = Event.Source.ADMIN
 
+# Fieldset titles of the catalog's two languages, each in its own language.
+ENGLISH = dict(settings.LANGUAGES)["en"]
+FRENCH = dict(settings.LANGUAGES)["fr-ca"]
+
 
 @admin.register(Capability)
 class CapabilityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "name_fr", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_fr", "slug"]
+    fieldsets = [
+        (ENGLISH, {"fields": ["name", "slug"]}),
+        (FRENCH, {"fields": ["name_fr"]}),
+    ]
 
 
 @admin.register(LicenseType)
 class LicenseTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_automatic", "regions", "requires_rollout"]
+    list_display = [
+        "name",
+        "name_fr",
+        "slug",
+        "is_automatic",
+        "regions",
+        "requires_rollout",
+    ]
     list_filter = ["is_automatic", "requires_rollout"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["includes", "capabilities", "rollout_organizations"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_fr"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "summary", "description", "features"]}),
+        (ENGLISH, {"fields": ["name", "slug", "summary", "description", "features"]}),
+        (
+            FRENCH,
+            {"fields": ["name_fr", "summary_fr", "description_fr", "features_fr"]},
+        ),
         ("What it grants", {"fields": ["capabilities", "includes", "is_automatic"]}),
         (
             "Availability",
@@ -155,7 +175,11 @@ class HoldingAdmin(SeatCountsMixin, admin.ModelAdmin):
     list_display = ["license_type", "organization", "quantity", "in_use", "remaining"]
     list_filter = ["organization", "license_type"]
     list_select_related = ["license_type", "organization"]
-    search_fields = ["organization__name", "license_type__name"]
+    search_fields = [
+        "organization__name",
+        "license_type__name",
+        "license_type__name_fr",
+    ]
     readonly_fields = ["in_use", "remaining"]
     actions = ["remove_selected_holdings"]
 

@@ -31,10 +31,10 @@ class Grant:
     @property
     def source(self) -> str:
         if self.held != self.license_type:
-            return f"included with {self.held.name}"
+            return f"included with {self.held.display_name}"
         if self.held.is_automatic:
             return "automatic for every member"
-        return f"from {self.held.name}"
+        return f"from {self.held.display_name}"
 
 
 def unavailable_reason(
@@ -211,12 +211,14 @@ def describe_removal(
 ) -> str:
     """Return the confirmation shown before `removed` is taken from the member."""
     lost, kept = removal_effect(catalog, held_types, removed)
-    text = f"Remove {removed.name} from {member}? The seat is freed at once."
+    text = f"Remove {removed.display_name} from {member}? The seat is freed at once."
     if lost:
-        text += f" {member} loses: {', '.join(g.capability.name for g in lost)}."
+        text += (
+            f" {member} loses: {', '.join(g.capability.display_name for g in lost)}."
+        )
     if kept:
         text += " Kept through other licenses: " + ", ".join(
-            f"{grant.capability.name} ({grant.source})" for grant in kept
+            f"{grant.capability.display_name} ({grant.source})" for grant in kept
         )
         text += "."
     return text

@@ -27,6 +27,9 @@ def write_assignments_csv(organization: Organization, stream) -> None:
         writer.writerow(
             _neutralize(value)
             for value in [
+                # English in every language, like the header, so that scripts
+                # and spreadsheets read every export the same way. The
+                # exportassignments command has no viewer language either.
                 assignment.holding.license_type.name,
                 assignment.member.email,
                 assignment.member.full_name,

@@ -106,7 +106,7 @@ class MemberFilterForm(forms.Form):
             ("", "Any license"),
             (NO_EXTRA_LICENSE, "No license beyond the automatic ones"),
             *[
-                (key, holding.license_type.name)
+                (key, holding.license_type.display_name)
                 for key, holding in self.holdings.items()
             ],
         ]

@@ -16,13 +16,14 @@ ADMINISTRATOR_PERMISSIONS = {
 }
 
 # Least privilege for the provider's support staff: they see every model of
-# the portal, change organizations, holdings, assignments, members and where
-# a license type is sold, and cannot touch groups, permissions or superusers.
+# the portal, change organizations, holdings, assignments, members, license
+# types and the capabilities' names in both languages, and cannot touch
+# groups, permissions or superusers.
 SUPPORT_PERMISSIONS = {
     ("accounts", "organization"): ["view_organization", "change_organization"],
     ("accounts", "user"): ["view_user", "add_user", "change_user"],
     ("licensing", "licensetype"): ["view_licensetype", "change_licensetype"],
-    ("licensing", "capability"): ["view_capability"],
+    ("licensing", "capability"): ["view_capability", "change_capability"],
     ("licensing", "holding"): [
         "view_holding",
         "add_holding",

@@ -1,10 +1,22 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+
+def is_french_active() -> bool:
+    """Return whether the active language is French, such as fr-ca."""
+    return (get_language() or "").split("-")[0] == "fr"
+
+
+def localized(english: str, french: str) -> str:
+    """Return `french` while French is active and it is filled, else `english`."""
+    return french if french and is_french_active() else english
 
 
 class SlugManager(models.Manager):
@@ -23,15 +35,27 @@ class Capability(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Leave empty to show the English name."),
+    )
 
     objects = SlugManager()
 
     class Meta:
+        # By the English name in every language, so lists keep one order.
         ordering = ["name"]
         verbose_name_plural = "capabilities"
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, English when no French is given."""
+        return localized(self.name, self.name_fr)
 
     def natural_key(self):
         return (self.slug,)
@@ -47,6 +71,30 @@ class LicenseType(models.Model):
     )
     description = models.TextField(blank=True)
     features = models.TextField(blank=True, help_text="One feature per line.")
+    # French versions, shown while fr-ca is active. Each empty one shows the
+    # English field instead.
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Leave empty to show the English name."),
+    )
+    summary_fr = models.CharField(
+        _("summary (French)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty to show the English summary."),
+    )
+    description_fr = models.TextField(
+        _("description (French)"),
+        blank=True,
+        help_text=_("Leave empty to show the English description."),
+    )
+    features_fr = models.TextField(
+        _("features (French)"),
+        blank=True,
+        help_text=_("One feature per line. Leave empty to show the English features."),
+    )
     includes = models.ManyToManyField(
         "self",
         symmetrical=False,
@@ -87,15 +135,34 @@ class LicenseType(models.Model):
     objects = SlugManager()
 
     class Meta:
+        # By position, then the English name, so both languages list the
+        # catalog in one order.
         ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_fr"],
+                condition=~Q(name_fr=""),
+                name="licensetype_name_fr_unique",
+                violation_error_message=_(
+                    "Another license type already has this French name."
+                ),
+            ),
+        ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     def natural_key(self):
         return (self.slug,)
 
     def clean(self):
+        errors = {}
+        if clash := self._french_name_clash():
+            field = "name_fr" if self.name_fr else "name"
+            errors[field] = gettext(
+                "%(other)s already shows the name “%(name)s” in French. Give "
+                "this type another French name."
+            ) % {"other": clash.name, "name": self.name_fr or self.name}
         if self.is_automatic and self.pk and self.holdings.exists():
             holders = self.holdings.count()
             organizations = (
@@ -103,16 +170,58 @@ class LicenseType(models.Model):
                 if holders == 1
                 else (f"{holders} organizations hold")
             )
-            raise ValidationError(
-                {
-                    "is_automatic": f"{organizations} {self.name}. Remove those "
-                    "holdings before making it automatic."
-                }
+            errors["is_automatic"] = (
+                f"{organizations} {self.name}. Remove those holdings before "
+                "making it automatic."
             )
+        if errors:
+            raise ValidationError(errors)
+
+    def _french_name_clash(self) -> "LicenseType | None":
+        """Return another type that shows this type's French name, if any.
+
+        A type without a French name shows its English name in French, so
+        that name is taken in French too. The constraint on name_fr alone
+        would let a French name repeat another type's English name.
+        """
+        others = LicenseType.objects.exclude(pk=self.pk)
+        if self.name_fr:
+            others = others.filter(
+                Q(name_fr=self.name_fr) | Q(name_fr="", name=self.name_fr)
+            )
+        elif self.name:
+            # Another type with this English name fails the unique check on
+            # name, which reports it in its own words.
+            others = others.filter(name_fr=self.name)
+        else:
+            return None
+        return others.first()
 
     @property
-    def feature_list(self):
-        return [line.strip() for line in self.features.splitlines() if line.strip()]
+    def display_name(self) -> str:
+        """The name in the active language, English when no French is given."""
+        return localized(self.name, self.name_fr)
+
+    @property
+    def display_summary(self) -> str:
+        return localized(self.summary, self.summary_fr)
+
+    @property
+    def display_description(self) -> str:
+        return localized(self.description, self.description_fr)
+
+    @property
+    def feature_list(self) -> list[str]:
+        return _lines(self.features)
+
+    @property
+    def display_feature_list(self) -> list[str]:
+        """The features in the active language, one per line of the field."""
+        return _lines(localized(self.features, self.features_fr))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class HoldingQuerySet(models.QuerySet):
@@ -327,3 +436,14 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("History events are append-only and cannot be deleted.")
+
+    @property
+    def display_license_name(self) -> str:
+        """The recorded name, or the type's French name while French is active.
+
+        Load `license_type` with the event (select_related), or reading it
+        costs a query per event.
+        """
+        if not self.license_type_id or not is_french_active():
+            return self.license_name
+        return localized(self.license_name, self.license_type.name_fr)

@@ -57,7 +57,7 @@ def assign_license(
     """
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
-        license_name = holding.license_type.name
+        license_name = holding.license_type.display_name
         _check_available(holding)
         # The caller's copy may be stale: deactivation locks the same row.
         member = User.objects.select_for_update().get(pk=member.pk)
@@ -110,7 +110,7 @@ def assign_license_to_members(
     """
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
-        license_name = holding.license_type.name
+        license_name = holding.license_type.display_name
         _check_available(holding)
         # Fresh rows, locked as in assign_license; a member listed twice
         # gets one seat.
@@ -181,7 +181,7 @@ def remove_license(
         deleted, _ = holding.assignments.filter(member=member).delete()
         if not deleted:
             raise LicensingError(
-                f"{member} does not hold {holding.license_type.name}. "
+                f"{member} does not hold {holding.license_type.display_name}. "
                 "Nothing was changed."
             )
         record_event(
@@ -279,8 +279,8 @@ def add_holding(
     require_permission(acting_user, source, "licensing.add_holding")
     if license_type.is_automatic:
         raise LicensingError(
-            f"{license_type.name} is automatic: every member has it, so it needs "
-            "no holding."
+            f"{license_type.display_name} is automatic: every member has it, so it "
+            "needs no holding."
         )
     _check_quantity(quantity)
     with transaction.atomic():
@@ -288,7 +288,7 @@ def add_holding(
             organization=organization, license_type=license_type
         ).exists():
             raise LicensingError(
-                f"{organization} already holds {license_type.name}. Change the "
+                f"{organization} already holds {license_type.display_name}. Change the "
                 "quantity of that holding instead."
             )
         holding = Holding.objects.create(
@@ -466,6 +466,8 @@ def _event(
         action=action,
         source=source,
         license_type=license_type,
+        # The English name is recorded. Event.display_license_name shows the
+        # type's French name to French viewers.
         license_name=license_type.name if license_type else "",
         member=member,
         member_email=member.email if member else "",
@@ -503,8 +505,8 @@ def _lock_holding(
         )
     if check_manager and locked.license_type.is_automatic:
         raise LicensingError(
-            f"{locked.license_type.name} is automatic: every member has it, so it "
-            "cannot be assigned or removed."
+            f"{locked.license_type.display_name} is automatic: every member has "
+            "it, so it cannot be assigned or removed."
         )
     return locked
 
@@ -549,13 +551,13 @@ def _check_available(holding: Holding) -> None:
     reason = unavailable_reason(license_type, organization)
     if reason == NOT_IN_REGION:
         raise LicensingError(
-            f"{license_type.name} is not available in {organization.region.name}, "
-            f"where {organization} is. Nothing was changed."
+            f"{license_type.display_name} is not available in "
+            f"{organization.region.name}, where {organization} is. Nothing was changed."
         )
     if reason == NOT_IN_ROLLOUT:
         raise LicensingError(
-            f"{license_type.name} is not yet available for {organization}: it is "
-            "still being rolled out. Nothing was changed."
+            f"{license_type.display_name} is not yet available for {organization}: "
+            "it is still being rolled out. Nothing was changed."
         )
 
 
@@ -571,10 +573,12 @@ def _check_not_redundant(
     ]
     covering = {grant.capability.pk: grant.held for grant in catalog.grants(held)}
     if offered and all(grant.capability.pk in covering for grant in offered):
-        providers = sorted({covering[grant.capability.pk].name for grant in offered})
+        providers = sorted(
+            {covering[grant.capability.pk].display_name for grant in offered}
+        )
         raise RedundantLicense(
-            f"{member} already has everything {holding.license_type.name} gives, "
-            f"through {' and '.join(providers)}. Assigning it uses a seat for "
+            f"{member} already has everything {holding.license_type.display_name} "
+            f"gives, through {' and '.join(providers)}. Assigning it uses a seat for "
             "nothing new; confirm to assign it anyway."
         )
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import (
     AdministratorFactory,
@@ -24,6 +25,15 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # A request leaves its language active in the thread, and the tests share
+    # the thread: each test starts and ends in settings.LANGUAGE_CODE.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -361,6 +361,9 @@ def post_data(route: Route, world: World) -> dict:
             "holding": world.holding.pk,
             "member": world.target.pk,
         },
+        # Every role may choose its own language; anonymous visitors get the
+        # cookie only.
+        "set_language": {"language": "fr-ca", "next": "/profile/licenses/"},
     }.get(route.qualified_name, {})
 
 
@@ -399,6 +402,7 @@ PORTAL_PAGES = {
     "logout": 302,
     "licensing:profile": 302,
     "licensing:my_licenses": 200,
+    "set_language": 302,
 }
 
 SETTINGS_ACTIONS = {

@@ -152,7 +152,7 @@ def snapshot():
         ),
         "users": sorted(
             User.objects.values_list(
-                "pk", "email", "full_name", "is_active", "organization_id"
+                "pk", "email", "full_name", "is_active", "organization_id", "language"
             )
         ),
     }
@@ -798,6 +798,55 @@ CASES = {
         command("exportassignments", [lambda d: HUGE_ID]),
         COMMAND_ERROR,
         "No organization",
+    ),
+    "language-unknown": Case(
+        portal_post(
+            "set_language",
+            lambda d: [],
+            lambda d: {"language": "de", "next": "/"},
+            htmx=False,
+        ),
+        400,
+        "“de” is not a language of the portal. Choose one of: en (English), "
+        "fr-ca (Français (Canada)).",
+    ),
+    "language-locale-name": Case(
+        portal_post(
+            "set_language", lambda d: [], lambda d: {"language": "fr_CA"}, htmx=False
+        ),
+        400,
+        "“fr_CA” is not a language of the portal.",
+    ),
+    "language-with-nul": Case(
+        portal_post(
+            "set_language",
+            lambda d: [],
+            lambda d: {"language": "fr-ca\x00"},
+            htmx=False,
+        ),
+        400,
+        "is not a language of the portal.",
+    ),
+    "language-huge": Case(
+        portal_post(
+            "set_language", lambda d: [], lambda d: {"language": HUGE_ID}, htmx=False
+        ),
+        400,
+        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” is not a language of the portal.",
+    ),
+    "language-missing": Case(
+        portal_post("set_language", lambda d: [], lambda d: {}, htmx=False),
+        400,
+        "The language is missing.",
+    ),
+    "admin-user-language-unknown": Case(
+        admin_change(
+            "admin:accounts_user_change",
+            lambda d: d.holder,
+            lambda d: {"language": "de"},
+        ),
+        FORM_ERROR,
+        "Select a valid choice. de is not one of the available choices.",
     ),
 }
 

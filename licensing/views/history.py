@@ -17,7 +17,7 @@ def history(request):
     organization = request.user.organization
     form = HistoryFilterForm(request.GET or None, organization=organization)
     events = Event.objects.filter(organization=organization).select_related(
-        "member", "actor"
+        "member", "actor", "license_type"
     )
     status = 200
     if form.is_bound and not form.is_valid():

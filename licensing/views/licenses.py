@@ -308,7 +308,9 @@ def _change_seat(request, holding_id, change, success_message):
             confirm_member=member if redundant else None,
             status=409,
         )
-    notice = success_message.format(member=member, license=holding.license_type.name)
+    notice = success_message.format(
+        member=member, license=holding.license_type.display_name
+    )
     if request.htmx:
         return _render_licenses(
             request, open_holding=holding, search=search, notice=notice

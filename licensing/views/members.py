@@ -113,7 +113,7 @@ def change_member_license(request, member_id):
         )
     else:
         change = services.remove_license
-    name = holding.license_type.name
+    name = holding.license_type.display_name
     try:
         change(holding=holding, member=member, acting_user=request.user)
     except services.LicensingError as error:
@@ -183,12 +183,16 @@ def bulk_change(request):
                     holding=holding, members=selected, acting_user=request.user
                 )
             )
-            notice = f"Assigned {holding.license_type.name} to {_count(changed)}."
+            notice = (
+                f"Assigned {holding.license_type.display_name} to {_count(changed)}."
+            )
         else:
             changed = services.remove_license_from_members(
                 holding=holding, members=selected, acting_user=request.user
             )
-            notice = f"Removed {holding.license_type.name} from {_count(changed)}."
+            notice = (
+                f"Removed {holding.license_type.display_name} from {_count(changed)}."
+            )
     except (services.LicensingError, PermissionDenied) as error:
         logger.info(
             "bulk license change rejected holding=%s actor=%s reason=%s",

@@ -132,6 +132,7 @@ def _member_statuses(catalog, organization, member) -> list[CapabilityStatus]:
             ],
             assignments,
         )
+        # By the English name in every language, as Capability's ordering.
         for capability in sorted(capabilities.values(), key=lambda c: c.name)
     ]
 

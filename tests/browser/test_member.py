@@ -82,3 +82,29 @@ def test_member_without_licenses_sees_administrators(open_page, demo):
     note = page.get_by_role("note")
     expect(note).to_contain_text("Ada Lovelace")
     expect(note).to_contain_text(demo["administrator"].email)
+
+
+def test_language_switch_with_keyboard(open_page, demo):
+    page = open_page(demo["member"])
+    page.goto("/profile/licenses/")
+    french = page.locator(".dropdown-menu").get_by_role(
+        "button", name="Français (Canada)"
+    )
+
+    page.locator("button.avatar").focus()
+    page.keyboard.press("Enter")
+    expect(french).to_be_visible()
+    # Profile, English, then Français (Canada).
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    expect(french).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr-ca")
+    expect(page).to_have_url(re.compile(r"/profile/licenses/$"))
+    names = page.locator("details.license .license-name").all_inner_texts()
+    assert names == ["Vidéoconférence Huddle", "Télécopie virtuelle", "Compte PBX"]
+    page.locator("button.avatar").click()
+    expect(french).to_have_attribute("aria-current", "true")
+    demo["member"].refresh_from_db()
+    assert demo["member"].language == "fr-ca"
