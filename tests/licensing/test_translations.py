@@ -372,8 +372,10 @@ def test_profile_licenses_in_english(member_with_fax_client):
 
 
 def test_settings_licenses_in_french(administrator_client, member_with_fax):
+    # The fax card open, to show its features too.
+    [holding] = member_with_fax.assignments.values_list("holding", flat=True)
     response = administrator_client.get(
-        reverse("licensing:organization_licenses"), headers=FRENCH
+        reverse("licensing:organization_licenses"), {"open": holding}, headers=FRENCH
     )
 
     assert response.status_code == 200
