@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -79,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Where Django's documentation places it: after sessions, and before
+    # CommonMiddleware, which needs the activated language to resolve URLs.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,7 +172,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "licensing:my_licenses"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# LocaleMiddleware takes the language from the django_language cookie, else
+# from the browser's Accept-Language header, else LANGUAGE_CODE. "fr" and the
+# other French variants get fr-ca, the supported variant of the same language.
+LANGUAGE_CODE = "en"
+# Each language is named in itself, untranslated, so that a language menu
+# shows every reader the name of their own language.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr-ca", "Français (Canada)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Overrides of a few named formats per language, in config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
