@@ -33,7 +33,7 @@ MSGFMT_MISSING = msgfmt from GNU gettext is required to compile the translations
     in locale/, but it is not on PATH. Install it, for example with \
     `sudo apt-get install gettext` on Debian or `brew install gettext` on macOS
 
-.PHONY: run serve test screenshots install messages clean
+.PHONY: run serve test screenshots install messages makemessages clean
 
 run: $(INSTALL_STAMP) messages
 	$(BIN)/python manage.py migrate --no-input
@@ -73,6 +73,14 @@ screenshots: $(INSTALL_STAMP) messages
 install: $(INSTALL_STAMP)
 
 messages: $(MO_FILES)
+
+# Adds the strings marked since the last run to the French catalog and drops
+# those no longer marked; new entries then need a translation. Without source
+# locations, moving code leaves the catalog unchanged. tests/test_translations.py
+# runs the same command on a copy of the project.
+makemessages: $(INSTALL_STAMP)
+	$(BIN)/python manage.py makemessages --locale fr_CA --no-location --no-obsolete \
+	    --ignore staticfiles --ignore tests
 
 # --check rejects a translation whose placeholders differ from its msgid's.
 %.mo: %.po
