@@ -313,7 +313,7 @@ def test_settings_licenses_page_in_french(french_client, virtual_fax):
         response.content.decode()
     )
     assert "Télécharger les attributions (CSV)" in text
-    assert f"3 sièges limités utilisés sur 1{NBSP}500, 1{NBSP}497 restants" in text
+    assert f"3 sur 1{NBSP}500 sièges limités utilisés, il en reste 1{NBSP}497" in text
     assert "pour 1 type de licence." in text
     assert "<dt>Utilisés</dt><dd>3</dd>" in response.content.decode()
     assert f"<dt>Restants</dt><dd>1{NBSP}497</dd>" in response.content.decode()
