@@ -31,7 +31,7 @@ PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 MSGFMT_MISSING = msgfmt from GNU gettext is required to compile the translations \
     in locale/, but it is not on PATH. Install it, for example with \
-    `sudo apt-get install gettext` on Debian or `brew install gettext` on macOS
+    'sudo apt-get install gettext' on Debian or 'brew install gettext' on macOS
 
 .PHONY: run serve test screenshots install messages makemessages clean
 
