@@ -25,9 +25,17 @@ PYTHON_MISSING = Python 3.12 or newer is required to create $(VENV), but none wa
     Install one, for example with `pyenv install 3.13`, or name it with \
     `make PYTHON=/path/to/python3.13`
 
-.PHONY: run serve test screenshots install clean
+# Translation catalogs: each locale/*/LC_MESSAGES/django.po compiles to the
+# django.mo beside it, which Django reads. The .mo files are not committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MSGFMT_MISSING = msgfmt from GNU gettext is required to compile the translations \
+    in locale/, but it is not on PATH. Install it, for example with \
+    'sudo apt-get install gettext' on Debian or 'brew install gettext' on macOS
 
-run: $(INSTALL_STAMP)
+.PHONY: run serve test screenshots install messages makemessages clean
+
+run: $(INSTALL_STAMP) messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -41,7 +49,7 @@ PRODUCTION_ENV = DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost \
 # The browser tests run in a process and test database of their own: in one
 # run with the rest, a run on SQLite once hung in them (see the note in
 # pyproject.toml). Exit status 5 means PYTEST_ARGS selected none of them.
-test: $(INSTALL_STAMP)
+test: $(INSTALL_STAMP) messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PRODUCTION_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
@@ -51,7 +59,7 @@ test: $(INSTALL_STAMP)
 
 # Serves the portal as in production, on loopback: DEBUG off, static files
 # collected and served by WhiteNoise, gunicorn with WEB_CONCURRENCY workers.
-serve: $(INSTALL_STAMP)
+serve: $(INSTALL_STAMP) messages
 	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo
@@ -59,10 +67,25 @@ serve: $(INSTALL_STAMP)
 	    $(BIN)/gunicorn -c config/gunicorn.py
 
 # Rewrites docs/screenshots/ from the demo data, for the README.
-screenshots: $(INSTALL_STAMP)
+screenshots: $(INSTALL_STAMP) messages
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_screenshots.py -p no:randomly
 
 install: $(INSTALL_STAMP)
+
+messages: $(MO_FILES)
+
+# Adds the strings marked since the last run to the French catalog and drops
+# those no longer marked; new entries then need a translation. Without source
+# locations, moving code leaves the catalog unchanged. tests/test_translations.py
+# runs the same command on a copy of the project.
+makemessages: $(INSTALL_STAMP)
+	$(BIN)/python manage.py makemessages --locale fr_CA --no-location --no-obsolete \
+	    --ignore staticfiles --ignore tests
+
+# --check rejects a translation whose placeholders differ from its msgid's.
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "$(MSGFMT_MISSING)." >&2; exit 1; }
+	msgfmt --check --output-file=$@ $<
 
 $(BIN)/python:
 	$(or $(PYTHON),$(error $(PYTHON_MISSING))) -m venv $(VENV)
@@ -73,4 +96,4 @@ $(INSTALL_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 clean:
-	rm -rf $(VENV) db.sqlite3* staticfiles
+	rm -rf $(VENV) db.sqlite3* staticfiles $(MO_FILES)

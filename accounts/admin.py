@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from licensing import services as licensing_services
 from licensing.admin import HoldingInline, save_holding_formset
@@ -38,11 +40,11 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 class AdministratorFilter(admin.SimpleListFilter):
-    title = "administrator"
+    title = gettext_lazy("administrator")
     parameter_name = "administrator"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -56,7 +58,7 @@ class AssignLicenseActionForm(admin.helpers.ActionForm):
     license_type = forms.ModelChoiceField(
         queryset=LicenseType.objects.all(),
         required=False,
-        empty_label="License type to assign…",
+        empty_label=gettext_lazy("License type to assign…"),
         label="",
     )
 
@@ -87,9 +89,12 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["full_name", "organization", "language"]}),
         (
-            "Permissions",
+            gettext_lazy("Profile"),
+            {"fields": ["full_name", "organization", "language"]},
+        ),
+        (
+            gettext_lazy("Permissions"),
             {
                 "fields": [
                     "is_active",
@@ -100,7 +105,7 @@ class UserAdmin(BaseUserAdmin):
                 ]
             },
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (
@@ -121,7 +126,11 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_administrator_flag()
 
-    @admin.display(boolean=True, ordering="is_organization_administrator")
+    @admin.display(
+        boolean=True,
+        ordering="is_organization_administrator",
+        description=gettext_lazy("administrator"),
+    )
     def administrator(self, user):
         return user.is_organization_administrator
 
@@ -238,7 +247,9 @@ class UserAdmin(BaseUserAdmin):
         return super().response_action(request, queryset, **kwargs)
 
     @admin.action(
-        description="Assign the chosen license type to the selected users",
+        description=gettext_lazy(
+            "Assign the chosen license type to the selected users"
+        ),
         permissions=["change"],
     )
     def assign_license_type(self, request, queryset):
@@ -250,15 +261,18 @@ class UserAdmin(BaseUserAdmin):
         if license_type is None:
             self.message_user(
                 request,
-                "Choose a license type beside the action, then run it again.",
+                _("Choose a license type beside the action, then run it again."),
                 messages.ERROR,
             )
             return
         if license_type.is_automatic:
             self.message_user(
                 request,
-                f"{license_type} is automatic: every member has it, so it cannot "
-                "be assigned. Nothing was changed.",
+                _(
+                    "%(license)s is automatic: every member has it, so it cannot "
+                    "be assigned. Nothing was changed."
+                )
+                % {"license": license_type},
                 messages.ERROR,
             )
             return
@@ -266,8 +280,10 @@ class UserAdmin(BaseUserAdmin):
         if len(organization_ids) != 1 or None in organization_ids:
             self.message_user(
                 request,
-                "Select members of one organization only: seats come from one "
-                "organization's holding. Nothing was changed.",
+                _(
+                    "Select members of one organization only: seats come from "
+                    "one organization's holding. Nothing was changed."
+                ),
                 messages.ERROR,
             )
             return
@@ -277,8 +293,11 @@ class UserAdmin(BaseUserAdmin):
         if holding is None:
             self.message_user(
                 request,
-                f"The selected members' organization holds no {license_type}. "
-                "Add a holding first. Nothing was changed.",
+                _(
+                    "The selected members' organization holds no %(license)s. "
+                    "Add a holding first. Nothing was changed."
+                )
+                % {"license": license_type},
                 messages.ERROR,
             )
             return
@@ -293,42 +312,55 @@ class UserAdmin(BaseUserAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         selected = queryset.count()
-        message = f"Assigned {license_type} to {len(assigned)} of {selected} members."
+        message = ngettext(
+            "Assigned %(license)s to %(assigned)s of %(selected)s member.",
+            "Assigned %(license)s to %(assigned)s of %(selected)s members.",
+            selected,
+        ) % {"license": license_type, "assigned": len(assigned), "selected": selected}
         if len(assigned) < selected:
-            message += " The others already held it."
+            message = _("%(message)s The others already held it.") % {
+                "message": message
+            }
         self.message_user(request, message)
 
     @admin.action(
-        description="Deactivate the selected users and release their seats",
+        description=gettext_lazy(
+            "Deactivate the selected users and release their seats"
+        ),
         permissions=["change"],
     )
     def deactivate_members(self, request, queryset):
         released = sum(self._set_active(request, user, False) for user in queryset)
         self.message_user(
             request,
-            f"Deactivated; {licensing_services.count_seats(released)} released.",
+            _("Deactivated; %(seats)s released.")
+            % {"seats": licensing_services.count_seats(released)},
         )
 
     @admin.action(
-        description="Reactivate the selected users (no seats come back)",
+        description=gettext_lazy("Reactivate the selected users (no seats come back)"),
         permissions=["change"],
     )
     def reactivate_members(self, request, queryset):
         for user in queryset:
             self._set_active(request, user, True)
         self.message_user(
-            request, "Reactivated. Assign their licenses again as needed."
+            request, _("Reactivated. Assign their licenses again as needed.")
         )
 
     @admin.action(
-        description="Grant the administrator role to the selected members",
+        description=gettext_lazy(
+            "Grant the administrator role to the selected members"
+        ),
         permissions=["change"],
     )
     def grant_administrator_role(self, request, queryset):
         self._set_administrator(request, queryset, True)
 
     @admin.action(
-        description="Revoke the administrator role from the selected members",
+        description=gettext_lazy(
+            "Revoke the administrator role from the selected members"
+        ),
         permissions=["change"],
     )
     def revoke_administrator_role(self, request, queryset):
@@ -348,8 +380,10 @@ class UserAdmin(BaseUserAdmin):
         if queryset.filter(organization__isnull=True).exists():
             self.message_user(
                 request,
-                "Support staff belong to no organization and cannot be an "
-                "organization's administrator. Nothing was changed.",
+                _(
+                    "Support staff belong to no organization and cannot be an "
+                    "organization's administrator. Nothing was changed."
+                ),
                 messages.ERROR,
             )
             return
@@ -363,5 +397,11 @@ class UserAdmin(BaseUserAdmin):
             for user in queryset
         )
         self.message_user(
-            request, f"Changed the administrator role of {changed} members."
+            request,
+            ngettext(
+                "Changed the administrator role of %(count)s member.",
+                "Changed the administrator role of %(count)s members.",
+                changed,
+            )
+            % {"count": changed},
         )

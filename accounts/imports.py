@@ -1,4 +1,8 @@
-"""Checking a members file before anything is imported."""
+"""Checking a members file before anything is imported.
+
+The column names and the values yes and no are part of the file format, so
+they stay in English in every language. The error messages are translated.
+"""
 
 import csv
 import io
@@ -8,6 +12,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Organization, User
 from .services import MemberRow
@@ -24,7 +30,10 @@ class BadRow:
     reason: str
 
     def __str__(self):
-        return f"line {self.line}: {self.reason}"
+        return _("line %(line)s: %(reason)s") % {
+            "line": self.line,
+            "reason": self.reason,
+        }
 
 
 def read_members_csv(
@@ -42,23 +51,37 @@ def read_members_csv(
         return [], [
             BadRow(
                 1,
-                "the file is empty; the first line must name the "
-                "columns email, full name, administrator",
+                _(
+                    "the file is empty; the first line must name the columns "
+                    "email, full name, administrator"
+                ),
             )
         ]
     columns = [name.strip().lower().replace("_", " ") for name in header]
     problems = (
-        [f"unknown column “{name}”" for name in columns if name not in COLUMNS]
-        + [f"missing column “{name}”" for name in COLUMNS if name not in columns]
+        [
+            _("unknown column “%(name)s”") % {"name": name}
+            for name in columns
+            if name not in COLUMNS
+        ]
         + [
-            f"column “{name}” appears {columns.count(name)} times"
+            _("missing column “%(name)s”") % {"name": name}
+            for name in COLUMNS
+            if name not in columns
+        ]
+        + [
+            _("column “%(name)s” appears %(count)s times")
+            % {"name": name, "count": columns.count(name)}
             for name in COLUMNS
             if columns.count(name) > 1
         ]
     )
     if problems:
-        expected = ", ".join(COLUMNS)
-        return [], [BadRow(1, f"{'; '.join(problems)}; expected {expected}")]
+        message = _("%(problems)s; expected %(expected)s") % {
+            "problems": "; ".join(problems),
+            "expected": ", ".join(COLUMNS),
+        }
+        return [], [BadRow(1, message)]
 
     rows, bad_rows, first_line_of = [], [], {}
     end_of_previous = reader.line_num
@@ -68,20 +91,26 @@ def read_members_csv(
         if not any(value.strip() for value in values):
             continue
         if len(values) != len(columns):
-            bad_rows.append(
-                BadRow(line, f"{len(values)} fields, expected {len(columns)}")
-            )
+            message = ngettext(
+                "%(count)s field, expected %(expected)s",
+                "%(count)s fields, expected %(expected)s",
+                len(values),
+            ) % {"count": len(values), "expected": len(columns)}
+            bad_rows.append(BadRow(line, message))
             continue
         if any("\x00" in value for value in values):
-            bad_rows.append(BadRow(line, "contains a NUL character"))
+            bad_rows.append(BadRow(line, _("contains a NUL character")))
             continue
         fields = dict(zip(columns, (value.strip() for value in values), strict=True))
         row, reasons = _check_fields(fields)
         key = fields["email"].lower()
         if key in first_line_of:
             reasons.append(
-                f"email “{fields['email']}” repeats line {first_line_of[key]} "
-                "(emails match regardless of letter case)"
+                _(
+                    "email “%(email)s” repeats line %(line)s (emails match "
+                    "regardless of letter case)"
+                )
+                % {"email": fields["email"], "line": first_line_of[key]}
             )
         else:
             first_line_of[key] = line
@@ -100,24 +129,28 @@ def _check_fields(fields: dict[str, str]) -> tuple[MemberRow | None, list[str]]:
     try:
         validate_email(fields["email"])
     except ValidationError:
-        reasons.append(f"invalid email “{fields['email']}”")
+        reasons.append(_("invalid email “%(email)s”") % {"email": fields["email"]})
     else:
         if len(fields["email"]) > EMAIL_MAX_LENGTH:
             reasons.append(
-                f"email longer than {EMAIL_MAX_LENGTH} characters "
-                f"({len(fields['email'])})"
+                _("email longer than %(max)s characters (%(length)s)")
+                % {"max": EMAIL_MAX_LENGTH, "length": len(fields["email"])}
             )
     full_name = fields["full name"]
     if not _visible(full_name):
-        reasons.append("empty full name")
+        reasons.append(_("empty full name"))
     elif any(unicodedata.category(character) == "Cc" for character in full_name):
-        reasons.append("full name contains a line break or control character")
+        reasons.append(_("full name contains a line break or control character"))
     elif len(full_name) > FULL_NAME_MAX_LENGTH:
-        reasons.append(f"full name longer than {FULL_NAME_MAX_LENGTH} characters")
+        reasons.append(
+            _("full name longer than %(max)s characters")
+            % {"max": FULL_NAME_MAX_LENGTH}
+        )
     answer = fields["administrator"].lower()
     if answer not in ANSWERS:
         reasons.append(
-            f"administrator must be yes or no, not “{fields['administrator']}”"
+            _("administrator must be yes or no, not “%(answer)s”")
+            % {"answer": fields["administrator"]}
         )
     if reasons:
         return None, reasons
@@ -137,7 +170,11 @@ def _check_other_organizations(rows, organization) -> list[BadRow]:
         .values_list("email_lower", flat=True)
     )
     return [
-        BadRow(line, f"“{row.email}” belongs to a user outside {organization}")
+        BadRow(
+            line,
+            _("“%(email)s” belongs to a user outside %(organization)s")
+            % {"email": row.email, "organization": organization},
+        )
         for line, row in rows
         if row.email.lower() in taken
     ]

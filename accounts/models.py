@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries.fields import CountryField
 
 # The permission that makes a member an administrator of their organization.
@@ -57,14 +58,20 @@ class OrganizationManager(models.Manager):
             elif named:
                 choices = ", ".join(f"{o.pk} ({o.name})" for o in named)
                 raise self.model.DoesNotExist(
-                    f"“{reference}” names several organizations when letter case "
-                    f"is ignored: {choices}. Give the id instead."
+                    _(
+                        "“%(reference)s” names several organizations when letter "
+                        "case is ignored: %(choices)s. Give the id instead."
+                    )
+                    % {"reference": reference, "choices": choices}
                 )
         if found is None:
             known = ", ".join(f"{o.pk} ({o.name})" for o in self.all()[:10])
             raise self.model.DoesNotExist(
-                f"No organization “{reference}”. Give its id or its exact name; "
-                f"known: {known or 'none'}."
+                _(
+                    "No organization “%(reference)s”. Give its id or its exact "
+                    "name; known: %(known)s."
+                )
+                % {"reference": reference, "known": known or _("none")}
             )
         return found
 
@@ -73,7 +80,9 @@ class Organization(models.Model):
     """A customer company. Every member belongs to exactly one."""
 
     name = models.CharField(max_length=200)
-    region = CountryField(help_text="Country where the organization is served.")
+    region = CountryField(
+        help_text=gettext_lazy("Country where the organization is served.")
+    )
 
     objects = OrganizationManager()
 
@@ -152,7 +161,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
     def create_user(self, email, password=None, **extra_fields):
         if not email:
-            raise ValueError("An email address is required to create a user.")
+            raise ValueError(_("An email address is required to create a user."))
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -170,7 +179,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     and work in the Django admin.
     """
 
-    email = models.EmailField("email address")
+    email = models.EmailField(gettext_lazy("email address"))
     full_name = models.CharField(max_length=150, blank=True)
     organization = models.ForeignKey(
         Organization,
@@ -178,21 +187,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True,
         blank=True,
         related_name="members",
-        help_text="Empty for support staff.",
+        help_text=gettext_lazy("Empty for support staff."),
     )
     is_staff = models.BooleanField(
-        "staff status",
+        gettext_lazy("staff status"),
         default=False,
-        help_text="Designates whether the user can sign in to the Django admin.",
+        help_text=gettext_lazy(
+            "Designates whether the user can sign in to the Django admin."
+        ),
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     language = models.CharField(
-        _("language"),
+        gettext_lazy("language"),
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text=_(
+        help_text=gettext_lazy(
             "Language of the portal on every device. While it is empty, the "
             "browser's language applies."
         ),
@@ -218,7 +229,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="user_email_unique_ignoring_case",
-                violation_error_message=(
+                violation_error_message=gettext_lazy(
                     "A user with this email address already exists."
                 ),
             ),

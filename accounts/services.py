@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from licensing.groups import ADMINISTRATORS, ensure_groups
 from licensing.models import Assignment, Event
 from licensing.services import (
-    count_seats,
+    count_seats_in_english,
     record_event,
     remove_assignments,
     require_permission,
@@ -48,7 +49,7 @@ def deactivate_member(
                 acting_user=acting_user,
                 source=source,
                 member=member,
-                detail=f"{count_seats(released)} released",
+                detail=f"{count_seats_in_english(released)} released",
             )
     logger.info(
         "member deactivated member=%s released=%s actor=%s source=%s",
@@ -162,8 +163,11 @@ def set_administrator(
     require_permission(acting_user, source, "accounts.change_user")
     if member.organization_id is None:
         raise PermissionDenied(
-            f"{member.email} belongs to no organization, so it cannot be an "
-            "organization's administrator."
+            _(
+                "%(email)s belongs to no organization, so it cannot be an "
+                "organization's administrator."
+            )
+            % {"email": member.email}
         )
     group = ensure_groups()[ADMINISTRATORS]
     with transaction.atomic():
@@ -249,8 +253,11 @@ def import_members(
                 result.created += 1
             elif member.organization_id != organization.pk:
                 raise PermissionDenied(
-                    f"{row.email} belongs to another organization. Nothing was "
-                    "imported."
+                    _(
+                        "%(email)s belongs to another organization. Nothing was "
+                        "imported."
+                    )
+                    % {"email": row.email}
                 )
             elif member.full_name != row.full_name:
                 member.full_name = row.full_name

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Where Django's documentation places it: after sessions, and before
+    # CommonMiddleware, which needs the activated language to resolve URLs.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,9 +176,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "licensing:my_licenses"
 LOGOUT_REDIRECT_URL = "login"
 
+# LocaleMiddleware takes the language from the django_language cookie, else
+# from the browser's Accept-Language header, else LANGUAGE_CODE. "fr" and the
+# other French variants get fr-ca, the supported variant of the same language.
+# config.middleware.UserLanguageMiddleware then applies a signed-in user's
+# saved choice over all three.
 LANGUAGE_CODE = "en"
-# The names are written in their own language, as the language menu shows them.
-LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)")]
+# Each language is named in itself, untranslated, so that a language menu
+# shows every reader the name of their own language.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr-ca", "Français (Canada)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Overrides of a few named formats per language, in config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 # The cookie keeps the language menu's choice for a year. A signed-in user's
 # choice is also saved on the user (accounts.views.set_language).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60  # seconds

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import parse_id
 
@@ -51,9 +53,12 @@ class LicenseTypeAdmin(admin.ModelAdmin):
             FRENCH,
             {"fields": ["name_fr", "summary_fr", "description_fr", "features_fr"]},
         ),
-        ("What it grants", {"fields": ["capabilities", "includes", "is_automatic"]}),
         (
-            "Availability",
+            gettext_lazy("What it grants"),
+            {"fields": ["capabilities", "includes", "is_automatic"]},
+        ),
+        (
+            gettext_lazy("Availability"),
             {"fields": ["regions", "requires_rollout", "rollout_organizations"]},
         ),
         (None, {"fields": ["position"]}),
@@ -66,16 +71,16 @@ class SeatCountsMixin:
     The queryset must be annotated with `in_use` (HoldingQuerySet.with_in_use).
     """
 
-    @admin.display(description="in use")
+    @admin.display(description=gettext_lazy("in use"))
     def in_use(self, holding):
         return getattr(holding, "in_use", None) if holding and holding.pk else "–"
 
-    @admin.display(description="remaining")
+    @admin.display(description=gettext_lazy("remaining"))
     def remaining(self, holding):
         if not holding or not holding.pk:
             return "–"
         if holding.quantity is None:
-            return "Unlimited"
+            return _("Unlimited")
         return max(holding.quantity - holding.in_use, 0)
 
 
@@ -86,16 +91,29 @@ class HoldingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, noun in [
-            ("quantity", "quantity"),
-            ("low_seat_threshold", "threshold"),
-        ]:
+        error_messages = {
+            "quantity": {
+                "min_value": gettext_lazy(
+                    "The quantity %(value)s is invalid: enter 0 or more."
+                ),
+                "max_value": gettext_lazy(
+                    "The quantity %(value)s is too large: enter at most "
+                    "%(limit_value)s."
+                ),
+            },
+            "low_seat_threshold": {
+                "min_value": gettext_lazy(
+                    "The threshold %(value)s is invalid: enter 0 or more."
+                ),
+                "max_value": gettext_lazy(
+                    "The threshold %(value)s is too large: enter at most "
+                    "%(limit_value)s."
+                ),
+            },
+        }
+        for name, field_messages in error_messages.items():
             if name in self.fields:
-                self.fields[name].error_messages.update(
-                    min_value=f"The {noun} %(value)s is invalid: enter 0 or more.",
-                    max_value=f"The {noun} %(value)s is too large: enter at most "
-                    "%(limit_value)s.",
-                )
+                self.fields[name].error_messages.update(field_messages)
         if self.instance.pk is not None:
             # A holding's organization and type are fixed once bought: remove
             # the holding and add another instead.
@@ -208,12 +226,21 @@ class HoldingAdmin(SeatCountsMixin, admin.ModelAdmin):
         return actions
 
     @admin.action(
-        description="Remove the selected holdings and release their seats",
+        description=gettext_lazy(
+            "Remove the selected holdings and release their seats"
+        ),
         permissions=["delete"],
     )
     def remove_selected_holdings(self, request, queryset):
         self.delete_queryset(request, queryset)
-        self.message_user(request, f"Removed {len(queryset)} holdings.")
+        removed = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Removed %(count)s holding.", "Removed %(count)s holdings.", removed
+            )
+            % {"count": removed},
+        )
 
 
 class MemberAutocomplete(AutocompleteSelect):
@@ -241,9 +268,11 @@ class AssignmentAddForm(forms.ModelForm):
 
     confirm_redundant = forms.BooleanField(
         required=False,
-        label="Assign even if the member already has its capabilities",
-        help_text="Another license of the member may already give everything "
-        "this one does; tick to use a seat anyway.",
+        label=gettext_lazy("Assign even if the member already has its capabilities"),
+        help_text=gettext_lazy(
+            "Another license of the member may already give everything this one "
+            "does; tick to use a seat anyway."
+        ),
     )
 
     class Meta:
@@ -251,12 +280,14 @@ class AssignmentAddForm(forms.ModelForm):
         fields = ["holding", "member"]
         error_messages = {
             "holding": {
-                "invalid_choice": "That holding was not found. Choose one from "
-                "the list."
+                "invalid_choice": gettext_lazy(
+                    "That holding was not found. Choose one from the list."
+                )
             },
             "member": {
-                "invalid_choice": "Member %(value)s was not found. Choose one "
-                "from the list."
+                "invalid_choice": gettext_lazy(
+                    "Member %(value)s was not found. Choose one from the list."
+                )
             },
         }
 
@@ -306,11 +337,15 @@ class AssignmentAdmin(admin.ModelAdmin):
     actions = ["remove_selected_assignments"]
     form = AssignmentAddForm
 
-    @admin.display(description="license type", ordering="holding__license_type")
+    @admin.display(
+        description=gettext_lazy("license type"), ordering="holding__license_type"
+    )
     def license_type(self, assignment):
         return assignment.holding.license_type
 
-    @admin.display(description="organization", ordering="holding__organization")
+    @admin.display(
+        description=gettext_lazy("organization"), ordering="holding__organization"
+    )
     def organization(self, assignment):
         return assignment.holding.organization
 
@@ -368,13 +403,18 @@ class AssignmentAdmin(admin.ModelAdmin):
         return actions
 
     @admin.action(
-        description="Remove the selected assignments and free their seats",
+        description=gettext_lazy(
+            "Remove the selected assignments and free their seats"
+        ),
         permissions=["delete"],
     )
     def remove_selected_assignments(self, request, queryset):
         count = queryset.count()
         self.delete_queryset(request, queryset)
-        self.message_user(request, f"Removed {services.count_seats(count)}.")
+        self.message_user(
+            request,
+            _("Removed %(seats)s.") % {"seats": services.count_seats(count)},
+        )
 
     def _holding_from_request(self, request):
         holding_id = parse_id(request.GET.get("holding") or request.POST.get("holding"))
@@ -395,10 +435,10 @@ class AssignmentAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Choose the holding to assign a seat from",
+            "title": _("Choose the holding to assign a seat from"),
             "holdings": holdings,
             "add_url": reverse("admin:licensing_assignment_add"),
-            "error": "Choose a holding from the list."
+            "error": _("Choose a holding from the list.")
             if "holding" in request.GET
             else "",
         }

@@ -9,13 +9,17 @@ is the one answer to "may this member use capability X?".
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 
 from .models import Assignment, Capability, LicenseType
 
-NOT_IN_REGION = "Not available in your region"
-NOT_IN_ROLLOUT = "Not yet available for your organization"
+# Lazy, so each page shows them in its own language. licensing.services
+# compares a reason with them to choose its error message.
+NOT_IN_REGION = gettext_lazy("Not available in your region")
+NOT_IN_ROLLOUT = gettext_lazy("Not yet available for your organization")
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,10 @@ class Grant:
     @property
     def source(self) -> str:
         if self.held != self.license_type:
-            return f"included with {self.held.display_name}"
+            return _("included with %(license)s") % {"license": self.held.display_name}
         if self.held.is_automatic:
-            return "automatic for every member"
-        return f"from {self.held.display_name}"
+            return _("automatic for every member")
+        return _("from %(license)s") % {"license": self.held.display_name}
 
 
 def unavailable_reason(
@@ -211,14 +215,28 @@ def describe_removal(
 ) -> str:
     """Return the confirmation shown before `removed` is taken from the member."""
     lost, kept = removal_effect(catalog, held_types, removed)
-    text = f"Remove {removed.display_name} from {member}? The seat is freed at once."
+    sentences = [
+        _("Remove %(license)s from %(member)s? The seat is freed at once.")
+        % {"license": removed.display_name, "member": member}
+    ]
     if lost:
-        text += (
-            f" {member} loses: {', '.join(g.capability.display_name for g in lost)}."
+        sentences.append(
+            _("%(member)s loses: %(capabilities)s.")
+            % {
+                "member": member,
+                "capabilities": ", ".join(
+                    grant.capability.display_name for grant in lost
+                ),
+            }
         )
     if kept:
-        text += " Kept through other licenses: " + ", ".join(
-            f"{grant.capability.display_name} ({grant.source})" for grant in kept
+        sentences.append(
+            _("Kept through other licenses: %(capabilities)s.")
+            % {
+                "capabilities": ", ".join(
+                    f"{grant.capability.display_name} ({grant.source})"
+                    for grant in kept
+                )
+            }
         )
-        text += "."
-    return text
+    return " ".join(sentences)

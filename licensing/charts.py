@@ -4,9 +4,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from .models import Event
 
@@ -64,17 +66,29 @@ class UsageChart:
     @property
     def summary(self) -> str:
         """The chart in words, for screen readers and as its caption."""
-        first = f"{self.in_use[0]} of {_total(self.total[0])}"
-        last = f"{self.in_use[-1]} of {_total(self.total[-1])}"
         peak, peak_day = self.peak
-        return (
-            f"{first} in use on {self.days[0]:%Y-%m-%d}, {last} today; highest "
-            f"{peak} on {peak_day:%Y-%m-%d}."
-        )
+        return _(
+            "%(first_in_use)s of %(first_total)s in use on %(first_day)s, "
+            "%(last_in_use)s of %(last_total)s today; highest %(peak)s on "
+            "%(peak_day)s."
+        ) % {
+            "first_in_use": intcomma(self.in_use[0]),
+            "first_total": _total(self.total[0]),
+            "first_day": _day(self.days[0]),
+            "last_in_use": intcomma(self.in_use[-1]),
+            "last_total": _total(self.total[-1]),
+            "peak": intcomma(peak),
+            "peak_day": _day(peak_day),
+        }
 
 
 def _total(total: int | None) -> str:
-    return "unlimited" if total is None else str(total)
+    # Translators: the seats bought, in "3 of unlimited in use".
+    return _("unlimited") if total is None else intcomma(total)
+
+
+def _day(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def usage_charts(organization, holdings) -> dict[int, UsageChart]:

@@ -1,6 +1,8 @@
 import unicodedata
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import parse_id
 
@@ -26,7 +28,9 @@ class SeatChangeForm(forms.Form):
 
     member = forms.CharField(
         error_messages={
-            "required": "No member was chosen. Choose a member from the list.",
+            "required": gettext_lazy(
+                "No member was chosen. Choose a member from the list."
+            ),
         },
     )
     # The search text of the member list, kept so that the refreshed card
@@ -45,7 +49,8 @@ class SeatChangeForm(forms.Form):
             if len(value) > SHOWN_VALUE_LENGTH:
                 value = f"{value[:SHOWN_VALUE_LENGTH]}…"
             raise forms.ValidationError(
-                f"“{value}” is not a member id. Choose a member from the list."
+                _("“%(value)s” is not a member id. Choose a member from the list.")
+                % {"value": value}
             )
         return member_id
 
@@ -59,21 +64,25 @@ class HistoryFilterForm(forms.Form):
     license_type = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="All license types",
+        empty_label=gettext_lazy("All license types"),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={
-            "invalid_choice": "“%(value)s” is not a license type of the catalog. "
-            "Choose one from the list."
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a license type of the catalog. "
+                "Choose one from the list."
+            )
         },
     )
     member = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="All members",
+        empty_label=gettext_lazy("All members"),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={
-            "invalid_choice": "“%(value)s” is not a member of your organization. "
-            "Choose one from the list."
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a member of your organization. "
+                "Choose one from the list."
+            )
         },
     )
 
@@ -91,26 +100,28 @@ NO_EXTRA_LICENSE = "none"
 class MemberFilterForm(forms.Form):
     """Search and filters of Settings > Members; all optional."""
 
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label=gettext_lazy("Search"))
     license = forms.ChoiceField(
         required=False,
-        label="License",
+        label=gettext_lazy("License"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    administrators = forms.BooleanField(required=False, label="Administrators only")
+    administrators = forms.BooleanField(
+        required=False, label=gettext_lazy("Administrators only")
+    )
 
     def __init__(self, *args, holdings, **kwargs):
         super().__init__(*args, **kwargs)
         self.holdings = {str(holding.pk): holding for holding in holdings}
         self.fields["license"].choices = [
-            ("", "Any license"),
-            (NO_EXTRA_LICENSE, "No license beyond the automatic ones"),
+            ("", _("Any license")),
+            (NO_EXTRA_LICENSE, _("No license beyond the automatic ones")),
             *[
                 (key, holding.license_type.display_name)
                 for key, holding in self.holdings.items()
             ],
         ]
-        self.fields["license"].error_messages["invalid_choice"] = (
+        self.fields["license"].error_messages["invalid_choice"] = _(
             "“%(value)s” is not a license type your organization holds. "
             "Choose one from the list."
         )
@@ -141,16 +152,20 @@ class BulkChangeForm(forms.Form):
     ASSIGN, REMOVE = "assign", "remove"
 
     action = forms.ChoiceField(
-        choices=[(ASSIGN, "Assign"), (REMOVE, "Remove")],
+        choices=[(ASSIGN, gettext_lazy("Assign")), (REMOVE, gettext_lazy("Remove"))],
         error_messages={
-            "invalid_choice": "“%(value)s” is not an action. Choose assign or remove."
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not an action. Choose assign or remove."
+            )
         },
     )
     holding = forms.ChoiceField(
         error_messages={
-            "required": "Choose the license type to assign or remove.",
-            "invalid_choice": "“%(value)s” is not a license type your organization "
-            "holds. Choose one from the list.",
+            "required": gettext_lazy("Choose the license type to assign or remove."),
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a license type your organization holds. "
+                "Choose one from the list."
+            ),
         },
     )
     member = IdListField(required=False)
@@ -171,15 +186,18 @@ class BulkChangeForm(forms.Form):
         invalid = [value for value, id_ in zip(values, ids, strict=True) if id_ is None]
         if invalid:
             raise forms.ValidationError(
-                f"“{invalid[0][:SHOWN_VALUE_LENGTH]}” is not a member id. "
-                "Select members from the list."
+                _("“%(value)s” is not a member id. Select members from the list.")
+                % {"value": invalid[0][:SHOWN_VALUE_LENGTH]}
             )
         found = set(self.members.filter(pk__in=ids).values_list("pk", flat=True))
         unknown = [id_ for id_ in ids if id_ not in found]
         if unknown:
             raise forms.ValidationError(
-                f"Member {unknown[0]} is not an active member of your organization. "
-                "Reload the page and select again."
+                _(
+                    "Member %(id)s is not an active member of your organization. "
+                    "Reload the page and select again."
+                )
+                % {"id": unknown[0]}
             )
         return ids
 
@@ -190,6 +208,6 @@ class BulkChangeForm(forms.Form):
         )
         if chose_nobody and "member" not in self.errors:
             raise forms.ValidationError(
-                "Select at least one member, or every member matching the filter."
+                _("Select at least one member, or every member matching the filter.")
             )
         return cleaned_data

@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 from django_countries.fields import CountryField
 
 
@@ -36,10 +36,10 @@ class Capability(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     name_fr = models.CharField(
-        _("name (French)"),
+        gettext_lazy("name (French)"),
         max_length=100,
         blank=True,
-        help_text=_("Leave empty to show the English name."),
+        help_text=gettext_lazy("Leave empty to show the English name."),
     )
 
     objects = SlugManager()
@@ -47,7 +47,7 @@ class Capability(models.Model):
     class Meta:
         # By the English name in every language, so lists keep one order.
         ordering = ["name"]
-        verbose_name_plural = "capabilities"
+        verbose_name_plural = gettext_lazy("capabilities")
 
     def __str__(self):
         return self.display_name
@@ -67,51 +67,57 @@ class LicenseType(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
     summary = models.CharField(
-        max_length=200, help_text="One line shown beside the name."
+        max_length=200, help_text=gettext_lazy("One line shown beside the name.")
     )
     description = models.TextField(blank=True)
-    features = models.TextField(blank=True, help_text="One feature per line.")
+    features = models.TextField(
+        blank=True, help_text=gettext_lazy("One feature per line.")
+    )
     # French versions, shown while fr-ca is active. Each empty one shows the
     # English field instead.
     name_fr = models.CharField(
-        _("name (French)"),
+        gettext_lazy("name (French)"),
         max_length=100,
         blank=True,
-        help_text=_("Leave empty to show the English name."),
+        help_text=gettext_lazy("Leave empty to show the English name."),
     )
     summary_fr = models.CharField(
-        _("summary (French)"),
+        gettext_lazy("summary (French)"),
         max_length=200,
         blank=True,
-        help_text=_("Leave empty to show the English summary."),
+        help_text=gettext_lazy("Leave empty to show the English summary."),
     )
     description_fr = models.TextField(
-        _("description (French)"),
+        gettext_lazy("description (French)"),
         blank=True,
-        help_text=_("Leave empty to show the English description."),
+        help_text=gettext_lazy("Leave empty to show the English description."),
     )
     features_fr = models.TextField(
-        _("features (French)"),
+        gettext_lazy("features (French)"),
         blank=True,
-        help_text=_("One feature per line. Leave empty to show the English features."),
+        help_text=gettext_lazy(
+            "One feature per line. Leave empty to show the English features."
+        ),
     )
     includes = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="included_in",
-        help_text="License types whose features this one carries as well.",
+        help_text=gettext_lazy(
+            "License types whose features this one carries as well."
+        ),
     )
     is_automatic = models.BooleanField(
-        "automatic",
+        gettext_lazy("automatic"),
         default=False,
-        help_text=(
+        help_text=gettext_lazy(
             "Every member has it without an assignment; it is never limited and "
             "never counted against a quantity."
         ),
     )
     position = models.PositiveSmallIntegerField(
-        default=0, help_text="Order in which the catalog is listed."
+        default=0, help_text=gettext_lazy("Order in which the catalog is listed.")
     )
     capabilities = models.ManyToManyField(
         Capability, blank=True, related_name="license_types"
@@ -119,17 +125,23 @@ class LicenseType(models.Model):
     regions = CountryField(
         multiple=True,
         blank=True,
-        help_text="Countries where the type is sold. Empty means every country.",
+        help_text=gettext_lazy(
+            "Countries where the type is sold. Empty means every country."
+        ),
     )
     requires_rollout = models.BooleanField(
         default=False,
-        help_text="Only organizations in the rollout below may use the type.",
+        help_text=gettext_lazy(
+            "Only organizations in the rollout below may use the type."
+        ),
     )
     rollout_organizations = models.ManyToManyField(
         "accounts.Organization",
         blank=True,
         related_name="rollouts",
-        help_text="Organizations that may use the type while it is rolled out.",
+        help_text=gettext_lazy(
+            "Organizations that may use the type while it is rolled out."
+        ),
     )
 
     objects = SlugManager()
@@ -143,7 +155,7 @@ class LicenseType(models.Model):
                 fields=["name_fr"],
                 condition=~Q(name_fr=""),
                 name="licensetype_name_fr_unique",
-                violation_error_message=_(
+                violation_error_message=gettext_lazy(
                     "Another license type already has this French name."
                 ),
             ),
@@ -159,21 +171,23 @@ class LicenseType(models.Model):
         errors = {}
         if clash := self._french_name_clash():
             field = "name_fr" if self.name_fr else "name"
-            errors[field] = gettext(
+            errors[field] = _(
                 "%(other)s already shows the name “%(name)s” in French. Give "
                 "this type another French name."
             ) % {"other": clash.name, "name": self.name_fr or self.name}
         if self.is_automatic and self.pk and self.holdings.exists():
             holders = self.holdings.count()
-            organizations = (
-                "1 organization holds"
-                if holders == 1
-                else (f"{holders} organizations hold")
+            message = ngettext(
+                "%(count)s organization holds %(license)s. Remove that holding "
+                "before making it automatic.",
+                "%(count)s organizations hold %(license)s. Remove those holdings "
+                "before making it automatic.",
+                holders,
             )
-            errors["is_automatic"] = (
-                f"{organizations} {self.name}. Remove those holdings before "
-                "making it automatic."
-            )
+            errors["is_automatic"] = message % {
+                "count": holders,
+                "license": self.name,
+            }
         if errors:
             raise ValidationError(errors)
 
@@ -257,11 +271,15 @@ class Holding(models.Model):
         LicenseType, on_delete=models.PROTECT, related_name="holdings"
     )
     quantity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seats bought. Leave empty for unlimited."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Seats bought. Leave empty for unlimited."),
     )
     low_seat_threshold = models.PositiveIntegerField(
         default=2,
-        help_text="Warn administrators when this many seats or fewer remain.",
+        help_text=gettext_lazy(
+            "Warn administrators when this many seats or fewer remain."
+        ),
     )
 
     objects = HoldingQuerySet.as_manager()
@@ -279,7 +297,10 @@ class Holding(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.license_type} for {self.organization}"
+        return _("%(license)s for %(organization)s") % {
+            "license": self.license_type,
+            "organization": self.organization,
+        }
 
     # The seat figures below need the `in_use` annotation of with_in_use().
 
@@ -302,19 +323,26 @@ class Holding(models.Model):
 
     def clean(self):
         if self.license_type_id and self.license_type.is_automatic:
+            message = _(
+                "%(license)s is automatic: every member has it, so it needs no holding."
+            )
             raise ValidationError(
-                {
-                    "license_type": f"{self.license_type} is automatic: every member "
-                    "has it, so it needs no holding."
-                }
+                {"license_type": message % {"license": self.license_type}}
             )
         if self.pk and self.quantity is not None:
             in_use = self.assignments.count()
             if in_use > self.quantity:
+                message = ngettext(
+                    "%(in_use)s seat is in use; remove seats before lowering the "
+                    "quantity to %(quantity)s.",
+                    "%(in_use)s seats are in use; remove seats before lowering the "
+                    "quantity to %(quantity)s.",
+                    in_use,
+                )
                 raise ValidationError(
                     {
-                        "quantity": f"{in_use} seats are in use; remove seats before "
-                        f"lowering the quantity to {self.quantity}."
+                        "quantity": message
+                        % {"in_use": in_use, "quantity": self.quantity}
                     }
                 )
 
@@ -344,7 +372,10 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.holding.license_type} for {self.member}"
+        return _("%(license)s for %(member)s") % {
+            "license": self.holding.license_type,
+            "member": self.member,
+        }
 
 
 class EventQuerySet(models.QuerySet):
@@ -364,21 +395,27 @@ class Event(models.Model):
     """
 
     class Action(models.TextChoices):
-        ASSIGNED = "assigned", "License assigned"
-        REMOVED = "removed", "License removed"
-        QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
-        HOLDING_ADDED = "holding_added", "License type added"
-        HOLDING_REMOVED = "holding_removed", "License type removed"
-        MEMBER_ADDED = "member_added", "Member added"
-        MEMBER_DEACTIVATED = "member_deactivated", "Member deactivated"
-        MEMBER_REACTIVATED = "member_reactivated", "Member reactivated"
-        ADMINISTRATOR_GRANTED = "administrator_granted", "Administrator role granted"
-        ADMINISTRATOR_REVOKED = "administrator_revoked", "Administrator role revoked"
+        ASSIGNED = "assigned", gettext_lazy("License assigned")
+        REMOVED = "removed", gettext_lazy("License removed")
+        QUANTITY_CHANGED = "quantity_changed", gettext_lazy("Quantity changed")
+        HOLDING_ADDED = "holding_added", gettext_lazy("License type added")
+        HOLDING_REMOVED = "holding_removed", gettext_lazy("License type removed")
+        MEMBER_ADDED = "member_added", gettext_lazy("Member added")
+        MEMBER_DEACTIVATED = "member_deactivated", gettext_lazy("Member deactivated")
+        MEMBER_REACTIVATED = "member_reactivated", gettext_lazy("Member reactivated")
+        ADMINISTRATOR_GRANTED = (
+            "administrator_granted",
+            gettext_lazy("Administrator role granted"),
+        )
+        ADMINISTRATOR_REVOKED = (
+            "administrator_revoked",
+            gettext_lazy("Administrator role revoked"),
+        )
 
     class Source(models.TextChoices):
-        PORTAL = "portal", "Portal"
-        ADMIN = "admin", "Django admin"
-        COMMAND = "command", "Management command"
+        PORTAL = "portal", gettext_lazy("Portal")
+        ADMIN = "admin", gettext_lazy("Django admin")
+        COMMAND = "command", gettext_lazy("Management command")
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="events"
@@ -406,6 +443,8 @@ class Event(models.Model):
         related_name="+",
     )
     actor_email = models.EmailField(blank=True)
+    # NOTE: written in English by the services and shown as stored, so
+    # French pages show details such as "2 seats released" in English.
     detail = models.CharField(max_length=200, blank=True)
     # The holding's quantity before and after a quantity change, which the seat
     # usage chart reads; empty means unlimited, and other events leave both empty.
@@ -427,7 +466,7 @@ class Event(models.Model):
 
     def __str__(self):
         parts = [self.get_action_display(), self.license_name, self.member_email]
-        return " · ".join(part for part in parts if part)
+        return " · ".join(str(part) for part in parts if part)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

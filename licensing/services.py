@@ -3,6 +3,10 @@
 Each function runs in one transaction, checks who acts, locks the holding row
 before counting its seats, and writes one history event per change. Member
 changes that release seats live in accounts.services and use the helpers here.
+
+Error messages are translated into the active language when raised. History
+details are stored in English, because they are written once and read in
+any language.
 """
 
 import logging
@@ -10,6 +14,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 
@@ -64,13 +71,21 @@ def assign_license(
         _check_assignable(holding, member)
         if holding.assignments.filter(member=member).exists():
             raise LicensingError(
-                f"{member} already holds {license_name}. Nothing was changed."
+                _("%(member)s already holds %(license)s. Nothing was changed.")
+                % {"member": member, "license": license_name}
             )
         in_use = holding.assignments.count()
         if holding.quantity is not None and in_use >= holding.quantity:
             raise LicensingError(
-                f"No {license_name} seats remaining ({in_use} of {holding.quantity} "
-                "in use). Remove the license from another member first."
+                _(
+                    "No %(license)s seats remaining (%(in_use)s of %(quantity)s "
+                    "in use). Remove the license from another member first."
+                )
+                % {
+                    "license": license_name,
+                    "in_use": in_use,
+                    "quantity": holding.quantity,
+                }
             )
         if not confirm_redundant:
             _check_not_redundant(holding, member, catalog)
@@ -125,16 +140,23 @@ def assign_license_to_members(
         needing = [member for member in members if member.pk not in holder_ids]
         in_use = len(holder_ids)
         if holding.quantity is not None and len(needing) > holding.quantity - in_use:
-            remaining = holding.quantity - in_use
-            members_needing = (
-                f"{len(needing)} selected members need"
-                if len(needing) != 1
-                else "1 selected member needs"
-            )
             raise LicensingError(
-                f"Only {count_seats(remaining)} of {license_name} "
-                f"remaining ({in_use} of {holding.quantity} in use), but "
-                f"{members_needing} one. Nothing was changed."
+                ngettext(
+                    "Only %(seats)s of %(license)s remaining (%(in_use)s of "
+                    "%(quantity)s in use), but %(needing)s selected member needs "
+                    "one. Nothing was changed.",
+                    "Only %(seats)s of %(license)s remaining (%(in_use)s of "
+                    "%(quantity)s in use), but %(needing)s selected members need "
+                    "one. Nothing was changed.",
+                    len(needing),
+                )
+                % {
+                    "seats": count_seats(holding.quantity - in_use),
+                    "license": license_name,
+                    "in_use": in_use,
+                    "quantity": holding.quantity,
+                    "needing": len(needing),
+                }
             )
         assignments = Assignment.objects.bulk_create(
             Assignment(holding=holding, member=member, assigned_by=acting_user)
@@ -178,11 +200,11 @@ def remove_license(
         holding = _lock_holding(holding, acting_user, source)
         if member.organization_id != holding.organization_id:
             raise _not_a_member(holding, member)
-        deleted, _ = holding.assignments.filter(member=member).delete()
+        deleted, _per_model = holding.assignments.filter(member=member).delete()
         if not deleted:
             raise LicensingError(
-                f"{member} does not hold {holding.license_type.display_name}. "
-                "Nothing was changed."
+                _("%(member)s does not hold %(license)s. Nothing was changed.")
+                % {"member": member, "license": holding.license_type.display_name}
             )
         record_event(
             Event.Action.REMOVED,
@@ -279,8 +301,8 @@ def add_holding(
     require_permission(acting_user, source, "licensing.add_holding")
     if license_type.is_automatic:
         raise LicensingError(
-            f"{license_type.display_name} is automatic: every member has it, so it "
-            "needs no holding."
+            _("%(license)s is automatic: every member has it, so it needs no holding.")
+            % {"license": license_type.display_name}
         )
     _check_quantity(quantity)
     with transaction.atomic():
@@ -288,8 +310,11 @@ def add_holding(
             organization=organization, license_type=license_type
         ).exists():
             raise LicensingError(
-                f"{organization} already holds {license_type.display_name}. Change the "
-                "quantity of that holding instead."
+                _(
+                    "%(organization)s already holds %(license)s. Change the "
+                    "quantity of that holding instead."
+                )
+                % {"organization": organization, "license": license_type.display_name}
             )
         holding = Holding.objects.create(
             organization=organization,
@@ -333,8 +358,14 @@ def change_quantity(
         in_use = holding.assignments.count()
         if quantity is not None and quantity < in_use:
             raise LicensingError(
-                f"{count_seats(in_use)} {'are' if in_use != 1 else 'is'} in use; "
-                f"remove seats before lowering the quantity to {quantity}."
+                ngettext(
+                    "%(in_use)s seat is in use; remove seats before lowering the "
+                    "quantity to %(quantity)s.",
+                    "%(in_use)s seats are in use; remove seats before lowering the "
+                    "quantity to %(quantity)s.",
+                    in_use,
+                )
+                % {"in_use": in_use, "quantity": quantity}
             )
         previous = holding.quantity
         if previous == quantity:
@@ -375,7 +406,8 @@ def set_low_seat_threshold(
     require_permission(acting_user, source, "licensing.change_holding")
     if threshold < 0:
         raise LicensingError(
-            f"The warning threshold {threshold} is invalid: enter 0 or more seats."
+            _("The warning threshold %(threshold)s is invalid: enter 0 or more seats.")
+            % {"threshold": threshold}
         )
     Holding.objects.filter(pk=holding.pk).update(low_seat_threshold=threshold)
     logger.info(
@@ -408,7 +440,7 @@ def remove_holding(
             acting_user=acting_user,
             source=source,
             license_type=holding.license_type,
-            detail=f"{count_seats(released)} released",
+            detail=f"{count_seats_in_english(released)} released",
             quantity_before=holding.quantity,
         )
         holding_id = holding.pk
@@ -439,6 +471,7 @@ def may_manage(user: User | None, organization_id: int) -> bool:
 
 
 def format_quantity(quantity: int | None) -> str:
+    """Return the quantity as history details store it, in English."""
     return "unlimited" if quantity is None else str(quantity)
 
 
@@ -501,12 +534,16 @@ def _lock_holding(
             _actor_id(acting_user),
         )
         raise PermissionDenied(
-            f"{acting_user} may not change the licenses of {locked.organization}."
+            _("%(user)s may not change the licenses of %(organization)s.")
+            % {"user": acting_user, "organization": locked.organization}
         )
     if check_manager and locked.license_type.is_automatic:
         raise LicensingError(
-            f"{locked.license_type.display_name} is automatic: every member has "
-            "it, so it cannot be assigned or removed."
+            _(
+                "%(license)s is automatic: every member has it, so it cannot be "
+                "assigned or removed."
+            )
+            % {"license": locked.license_type.display_name}
         )
     return locked
 
@@ -536,13 +573,27 @@ def require_permission(
         logger.warning(
             "change denied actor=%s permission=%s", _actor_id(acting_user), permission
         )
+        if acting_user is None:
+            message = _(
+                "An anonymous user lacks the permission %(permission)s needed for "
+                "this change."
+            )
+        else:
+            message = _(
+                "%(user)s lacks the permission %(permission)s needed for this change."
+            )
         raise PermissionDenied(
-            f"{acting_user or 'An anonymous user'} lacks the permission "
-            f"{permission} needed for this change."
+            message % {"user": acting_user, "permission": permission}
         )
 
 
 def count_seats(count: int) -> str:
+    """Return "1 seat" or "N seats" in the active language."""
+    return ngettext("%(count)s seat", "%(count)s seats", count) % {"count": count}
+
+
+def count_seats_in_english(count: int) -> str:
+    """Return "1 seat" or "N seats" in English, as history details store it."""
     return f"{count} seat{'s' if count != 1 else ''}"
 
 
@@ -551,13 +602,23 @@ def _check_available(holding: Holding) -> None:
     reason = unavailable_reason(license_type, organization)
     if reason == NOT_IN_REGION:
         raise LicensingError(
-            f"{license_type.display_name} is not available in "
-            f"{organization.region.name}, where {organization} is. Nothing was changed."
+            _(
+                "%(license)s is not available in %(region)s, where %(organization)s "
+                "is. Nothing was changed."
+            )
+            % {
+                "license": license_type.display_name,
+                "region": organization.region.name,
+                "organization": organization,
+            }
         )
     if reason == NOT_IN_ROLLOUT:
         raise LicensingError(
-            f"{license_type.display_name} is not yet available for {organization}: "
-            "it is still being rolled out. Nothing was changed."
+            _(
+                "%(license)s is not yet available for %(organization)s: it is still "
+                "being rolled out. Nothing was changed."
+            )
+            % {"license": license_type.display_name, "organization": organization}
         )
 
 
@@ -577,9 +638,16 @@ def _check_not_redundant(
             {covering[grant.capability.pk].display_name for grant in offered}
         )
         raise RedundantLicense(
-            f"{member} already has everything {holding.license_type.display_name} "
-            f"gives, through {' and '.join(providers)}. Assigning it uses a seat for "
-            "nothing new; confirm to assign it anyway."
+            _(
+                "%(member)s already has everything %(license)s gives, through "
+                "%(providers)s. Assigning it uses a seat for nothing new; confirm "
+                "to assign it anyway."
+            )
+            % {
+                "member": member,
+                "license": holding.license_type.display_name,
+                "providers": get_text_list(providers, _("and")),
+            }
         )
 
 
@@ -588,23 +656,32 @@ def _check_assignable(holding: Holding, member: User) -> None:
         raise _not_a_member(holding, member)
     if not member.is_active:
         raise LicensingError(
-            f"{member} is deactivated and cannot be given a license. "
-            "Reactivate the account first."
+            _(
+                "%(member)s is deactivated and cannot be given a license. "
+                "Reactivate the account first."
+            )
+            % {"member": member}
         )
 
 
 def _check_quantity(quantity: int | None) -> None:
     if quantity is not None and quantity < 0:
         raise LicensingError(
-            f"The quantity {quantity} is invalid: enter 0 or more seats, or leave "
-            "it empty for unlimited."
+            _(
+                "The quantity %(quantity)s is invalid: enter 0 or more seats, or "
+                "leave it empty for unlimited."
+            )
+            % {"quantity": quantity}
         )
 
 
 def _not_a_member(holding: Holding, member: User) -> LicensingError:
     return LicensingError(
-        f"{member.email} is not a member of {holding.organization}. "
-        "Choose a member of this organization."
+        _(
+            "%(email)s is not a member of %(organization)s. Choose a member of this "
+            "organization."
+        )
+        % {"email": member.email, "organization": holding.organization}
     )
 
 

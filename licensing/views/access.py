@@ -5,8 +5,13 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
+
+# The models that get_in_organization looks up, as its messages name them.
+MODEL_NAMES = {"user": gettext_lazy("User"), "holding": gettext_lazy("Holding")}
 
 
 def administrator_required(view):
@@ -22,7 +27,7 @@ def administrator_required(view):
                 request.path,
             )
             raise PermissionDenied(
-                "Only your organization's administrators can open Settings."
+                _("Only your organization's administrators can open Settings.")
             )
         return view(request, *args, **kwargs)
 
@@ -34,19 +39,23 @@ def get_in_organization(request, queryset, object_id):
 
     Another organization's object is answered as if it did not exist.
     """
+    model_name = queryset.model._meta.model_name
     found = queryset.filter(
         pk=object_id, organization_id=request.user.organization_id
     ).first()
     if found is None:
         logger.warning(
             "%s not found id=%s user=%s organization=%s",
-            queryset.model._meta.model_name,
+            model_name,
             object_id,
             request.user.pk,
             request.user.organization_id,
         )
+        name = MODEL_NAMES.get(model_name, queryset.model._meta.verbose_name)
+        # 404.html shows the message because it contains the translation of
+        # "was not found" (context "marks the portal's not-found messages").
         raise Http404(
-            f"{queryset.model._meta.verbose_name.capitalize()} {object_id} was not "
-            "found in your organization."
+            _("%(name)s %(id)s was not found in your organization.")
+            % {"name": str(name).capitalize(), "id": object_id}
         )
     return found

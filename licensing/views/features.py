@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
@@ -22,6 +24,9 @@ class Feature:
     slug: str
     title: str
     capability: str
+    # NOTE: a copy of the English name of the license type that grants the
+    # capability, so French pages show it in English. Catalog names, and their
+    # translations, live in the database.
     license_name: str
     offers: tuple[str, ...]
 
@@ -34,35 +39,54 @@ FEATURES = {
             "Huddle",
             "video-meetings",
             "Huddle Video Conference",
-            ("Start and join video meetings", "Share your screen", "Meeting controls"),
+            (
+                gettext_lazy("Start and join video meetings"),
+                gettext_lazy("Share your screen"),
+                gettext_lazy("Meeting controls"),
+            ),
         ),
         Feature(
             "receptionist-console",
-            "Receptionist Console",
+            gettext_lazy("Receptionist Console"),
             "receptionist-console",
             "RCon (Receptionist Console)",
-            ("Handle several calls at once", "Transfer calls by drag and drop"),
+            (
+                gettext_lazy("Handle several calls at once"),
+                gettext_lazy("Transfer calls by drag and drop"),
+            ),
         ),
         Feature(
             "fax",
-            "Fax",
+            gettext_lazy("Fax"),
             "fax",
             "Virtual Fax",
-            ("Send faxes", "Receive faxes on your assigned numbers"),
+            (
+                gettext_lazy("Send faxes"),
+                gettext_lazy("Receive faxes on your assigned numbers"),
+            ),
         ),
         Feature(
             "call-queues",
-            "Call Queues",
+            gettext_lazy("Call Queues"),
             "queue-agent",
             "Call Queue – Agent or Supervisor",
-            ("Sign in to your queues", "Take queue calls", "Queue status"),
+            (
+                gettext_lazy("Sign in to your queues"),
+                gettext_lazy("Take queue calls"),
+                gettext_lazy("Queue status"),
+            ),
         ),
         Feature(
             "ai",
-            "AI",
+            # Translators: the short name of the artificial intelligence app.
+            gettext_lazy("AI"),
             "ai-meeting-summaries",
             "AI Assistant",
-            ("Meeting summaries", "Call insights", "Productivity tools"),
+            (
+                gettext_lazy("Meeting summaries"),
+                gettext_lazy("Call insights"),
+                gettext_lazy("Productivity tools"),
+            ),
         ),
     ]
 }
@@ -108,7 +132,7 @@ def organization_seat_alerts(organization) -> dict[str, int]:
 def feature_page(request, feature):
     feature = FEATURES.get(feature)
     if feature is None:
-        raise Http404("No such app.")
+        raise Http404(_("No such app."))
     if feature.capability in usable_capabilities(
         request.user, Catalog.for_request(request)
     ):

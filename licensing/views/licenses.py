@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -252,7 +253,7 @@ def assign(request, holding_id):
             confirm_redundant=confirmed,
             catalog=Catalog.for_request(request),
         ),
-        "{member} now holds {license}.",
+        gettext_lazy("%(member)s now holds %(license)s."),
     )
 
 
@@ -264,7 +265,7 @@ def remove(request, holding_id):
         request,
         holding_id,
         services.remove_license,
-        "{license} was removed from {member}.",
+        gettext_lazy("%(license)s was removed from %(member)s."),
     )
 
 
@@ -308,9 +309,10 @@ def _change_seat(request, holding_id, change, success_message):
             confirm_member=member if redundant else None,
             status=409,
         )
-    notice = success_message.format(
-        member=member, license=holding.license_type.display_name
-    )
+    notice = success_message % {
+        "member": member,
+        "license": holding.license_type.display_name,
+    }
     if request.htmx:
         return _render_licenses(
             request, open_holding=holding, search=search, notice=notice

@@ -11,6 +11,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -91,12 +93,16 @@ def change_member_license(request, member_id):
     raw_holding = request.POST.get("holding", "")
     holding_id = parse_id(raw_holding)
     if holding_id is None:
-        shown = raw_holding[:SHOWN_VALUE_LENGTH] or "nothing"
+        # Translators: stands for an empty value in “nothing” is not a license type…
+        shown = raw_holding[:SHOWN_VALUE_LENGTH] or _("nothing")
         return _render_panel(
             request,
             member,
-            panel_error=f"“{shown}” is not a license type held by your "
-            "organization. Choose one of the switches.",
+            panel_error=_(
+                "“%(value)s” is not a license type held by your organization. "
+                "Choose one of the switches."
+            )
+            % {"value": shown},
             status=400,
         )
     holding = get_in_organization(
@@ -144,9 +150,10 @@ def change_member_license(request, member_id):
             status=409,
         )
     if assigned:
-        notice = f"{member} now holds {name}."
+        notice = _("%(member)s now holds %(license)s.")
     else:
-        notice = f"{name} was removed from {member}."
+        notice = _("%(license)s was removed from %(member)s.")
+    notice %= {"member": member, "license": name}
     if not request.htmx:
         messages.success(request, notice)
         return redirect("licensing:member_panel", member_id=member.pk)
@@ -183,16 +190,21 @@ def bulk_change(request):
                     holding=holding, members=selected, acting_user=request.user
                 )
             )
-            notice = (
-                f"Assigned {holding.license_type.display_name} to {_count(changed)}."
+            notice = ngettext(
+                "Assigned %(license)s to %(count)s member.",
+                "Assigned %(license)s to %(count)s members.",
+                changed,
             )
         else:
             changed = services.remove_license_from_members(
                 holding=holding, members=selected, acting_user=request.user
             )
-            notice = (
-                f"Removed {holding.license_type.display_name} from {_count(changed)}."
+            notice = ngettext(
+                "Removed %(license)s from %(count)s member.",
+                "Removed %(license)s from %(count)s members.",
+                changed,
             )
+        notice %= {"license": holding.license_type.display_name, "count": changed}
     except (services.LicensingError, PermissionDenied) as error:
         logger.info(
             "bulk license change rejected holding=%s actor=%s reason=%s",
@@ -202,10 +214,6 @@ def bulk_change(request):
         )
         return _bulk_response(request, filters, holdings, error=str(error), status=409)
     return _bulk_response(request, filters, holdings, notice=notice)
-
-
-def _count(members: int) -> str:
-    return f"{members} member{'s' if members != 1 else ''}"
 
 
 def _holdings(organization):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.shortcuts import render
+from django.utils.text import get_text_list
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..capabilities import Catalog, Grant, held_license_types
@@ -19,22 +21,25 @@ class TroubleshootingForm(forms.Form):
     member = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Choose a member…",
+        empty_label=gettext_lazy("Choose a member…"),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={
-            "invalid_choice": "“%(value)s” is not an active member of your "
-            "organization. Choose one from the list."
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not an active member of your organization. "
+                "Choose one from the list."
+            )
         },
     )
     capability = forms.ModelChoiceField(
         queryset=Capability.objects.all(),
         required=False,
         to_field_name="slug",
-        empty_label="Choose a capability…",
+        empty_label=gettext_lazy("Choose a capability…"),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={
-            "invalid_choice": "“%(value)s” is not a capability. Choose one from "
-            "the list."
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a capability. Choose one from the list."
+            )
         },
     )
 
@@ -160,5 +165,7 @@ def _capability_holders(catalog, organization, capability) -> dict:
     return {
         "holders": shown[:HOLDERS_LIMIT],
         "granting_types": types,
+        # "A, B or C", with the separators of the active language.
+        "granting_names": get_text_list([t.display_name for t in types]),
         "limited": len(assignments) > HOLDERS_LIMIT,
     }

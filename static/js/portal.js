@@ -3,14 +3,16 @@
 "use strict";
 
 (function () {
-  const fallbackMessages = {
-    403: "You do not have permission to do that. Reload the page to sign in again.",
-    404: "That item no longer exists or belongs to another organization. Reload the page.",
-  };
+  // base.html renders the messages, in the page's language, as data-message-*
+  // attributes of the #request-error box.
+  function message(name) {
+    const box = document.getElementById("request-error");
+    return (box && box.getAttribute(`data-message-${name}`)) || "";
+  }
 
   function showRequestError(text) {
     const box = document.getElementById("request-error");
-    if (!box) {
+    if (!box || !text) {
       return;
     }
     box.textContent = text;
@@ -30,8 +32,7 @@
       return element.textContent.trim();
     }
     return (
-      fallbackMessages[xhr.status] ||
-      `The request failed (status ${xhr.status}). Reload the page and try again.`
+      message(String(xhr.status)) || message("failed").replace("{status}", String(xhr.status))
     );
   }
 
@@ -40,7 +41,7 @@
   });
 
   document.addEventListener("htmx:sendError", () => {
-    showRequestError("The server could not be reached. Check your connection and try again.");
+    showRequestError(message("unreachable"));
   });
 
   document.addEventListener("htmx:beforeRequest", () => {

@@ -182,7 +182,7 @@ def test_holding_remove_action_releases_seats(support_client, holding):
     )
 
     assert response.status_code == 200, response.content.decode()
-    assert messages_of(response) == ["Removed 1 holdings."]
+    assert messages_of(response) == ["Removed 1 holding."]
     assert not Holding.objects.filter(pk=holding.pk).exists()
     assert not Assignment.objects.exists()
     removed = Event.objects.filter(action=Event.Action.REMOVED)
