@@ -34,13 +34,28 @@ def test_screenshots_of_main_pages(open_page, tmp_path):
         path=folder / "profile-licenses.png", full_page=True, animations="disabled"
     )
 
+    screenshot_open_card(open_page(administrator), folder / "settings-licenses.png")
+
+    # The same page for an administrator who chose French.
+    administrator.language = "fr-ca"
+    administrator.save(update_fields=["language"])
     page = open_page(administrator)
+    screenshot_open_card(page, folder / "settings-licenses-fr-ca.png")
+    assert page.locator("html").get_attribute("lang") == "fr-ca"
+
+    for name in (
+        "profile-licenses.png",
+        "settings-licenses.png",
+        "settings-licenses-fr-ca.png",
+    ):
+        assert (folder / name).stat().st_size > 10_000
+
+
+def screenshot_open_card(page, path):
+    """Save Settings > Licenses with the Virtual Fax card open."""
     page.goto("/settings/licenses/")
     page.locator("#license-virtual-fax summary").click()
+    # The card's body arrives after it opens.
+    page.locator("#license-virtual-fax form[role=search]").wait_for()
     page.wait_for_load_state("networkidle")
-    page.screenshot(
-        path=folder / "settings-licenses.png", full_page=True, animations="disabled"
-    )
-
-    for name in ("profile-licenses.png", "settings-licenses.png"):
-        assert (folder / name).stat().st_size > 10_000
+    page.screenshot(path=path, full_page=True, animations="disabled")
