@@ -117,6 +117,19 @@ class Catalog:
             pending += [included.pk for included in license_type.includes.all()]
         return found
 
+    def types_granting(self, capability_slug: str) -> list[LicenseType]:
+        """Return every type that gives the capability, directly or by
+        inclusion, whether or not the organization may use it."""
+        return [
+            license_type
+            for license_type in self.types.values()
+            if any(
+                capability.slug == capability_slug
+                for included in self.with_included(license_type)
+                for capability in included.capabilities.all()
+            )
+        ]
+
     def grants(self, held_types: list[LicenseType]) -> list[Grant]:
         """Return every capability the held types give, with where each comes from."""
         return [

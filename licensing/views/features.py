@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -24,10 +25,6 @@ class Feature:
     slug: str
     title: str
     capability: str
-    # NOTE: a copy of the English name of the license type that grants the
-    # capability, so French pages show it in English. Catalog names, and their
-    # translations, live in the database.
-    license_name: str
     offers: tuple[str, ...]
 
 
@@ -38,7 +35,6 @@ FEATURES = {
             "huddle",
             "Huddle",
             "video-meetings",
-            "Huddle Video Conference",
             (
                 gettext_lazy("Start and join video meetings"),
                 gettext_lazy("Share your screen"),
@@ -49,7 +45,6 @@ FEATURES = {
             "receptionist-console",
             gettext_lazy("Receptionist Console"),
             "receptionist-console",
-            "RCon (Receptionist Console)",
             (
                 gettext_lazy("Handle several calls at once"),
                 gettext_lazy("Transfer calls by drag and drop"),
@@ -59,7 +54,6 @@ FEATURES = {
             "fax",
             gettext_lazy("Fax"),
             "fax",
-            "Virtual Fax",
             (
                 gettext_lazy("Send faxes"),
                 gettext_lazy("Receive faxes on your assigned numbers"),
@@ -69,7 +63,6 @@ FEATURES = {
             "call-queues",
             gettext_lazy("Call Queues"),
             "queue-agent",
-            "Call Queue – Agent or Supervisor",
             (
                 gettext_lazy("Sign in to your queues"),
                 gettext_lazy("Take queue calls"),
@@ -81,7 +74,6 @@ FEATURES = {
             # Translators: the short name of the artificial intelligence app.
             gettext_lazy("AI"),
             "ai-meeting-summaries",
-            "AI Assistant",
             (
                 gettext_lazy("Meeting summaries"),
                 gettext_lazy("Call insights"),
@@ -138,6 +130,17 @@ def feature_page(request, feature):
     ):
         return render(request, "licensing/feature.html", {"feature": feature})
     logger.warning("feature denied user=%s feature=%s", request.user.pk, feature.slug)
+    # The catalog's names, in the viewer's language, of the types that give
+    # the app's capability.
+    licenses = get_text_list(
+        [
+            license_type.display_name
+            for license_type in Catalog.for_request(request).types_granting(
+                feature.capability
+            )
+        ],
+        _("or"),
+    )
     administrators = (
         User.objects.filter(
             organization_id=request.user.organization_id
@@ -148,6 +151,11 @@ def feature_page(request, feature):
     return render(
         request,
         "licensing/feature.html",
-        {"feature": feature, "denied": True, "administrators": administrators},
+        {
+            "feature": feature,
+            "denied": True,
+            "licenses": licenses,
+            "administrators": administrators,
+        },
         status=403,
     )

@@ -91,18 +91,6 @@ def troubleshooting(request):
     return render(request, "licensing/troubleshooting.html", context, status=status)
 
 
-def _granting_types(catalog: Catalog, capability: Capability) -> list[LicenseType]:
-    """Return every type that gives the capability, directly or by inclusion."""
-    return [
-        license_type
-        for license_type in catalog.types.values()
-        if any(
-            capability in included.capabilities.all()
-            for included in catalog.with_included(license_type)
-        )
-    ]
-
-
 def _member_statuses(catalog, organization, member) -> list[CapabilityStatus]:
     held = held_license_types(member, catalog)
     grants = defaultdict(list)
@@ -133,7 +121,7 @@ def _member_statuses(catalog, organization, member) -> list[CapabilityStatus]:
                     holdings.get(license_type.pk),
                     catalog.unavailable_reason(license_type),
                 )
-                for license_type in _granting_types(catalog, capability)
+                for license_type in catalog.types_granting(capability.slug)
             ],
             assignments,
         )
@@ -143,7 +131,7 @@ def _member_statuses(catalog, organization, member) -> list[CapabilityStatus]:
 
 
 def _capability_holders(catalog, organization, capability) -> dict:
-    types = _granting_types(catalog, capability)
+    types = catalog.types_granting(capability.slug)
     usable = [t for t in types if not catalog.unavailable_reason(t)]
     if any(license_type.is_automatic for license_type in usable):
         return {"everyone": True}

@@ -38,6 +38,15 @@ GATED = [
     ("ai", "ai-assistant", "ai-meeting-summaries"),
 ]
 ALL_FEATURES = ["huddle", "receptionist-console", "fax", "call-queues", "ai"]
+# The catalog's types that give each app's capability, as the denied page
+# names them.
+NEEDED_LICENSES = {
+    "huddle": "Huddle Video Conference",
+    "receptionist-console": "RCon (Receptionist Console)",
+    "fax": "Virtual Fax",
+    "call-queues": "Call Queue – Agent or Call Queue – Supervisor",
+    "ai": "AI Assistant",
+}
 
 
 @pytest.fixture
@@ -146,7 +155,7 @@ def test_feature_denied_names_administrators(
     assert response.status_code == 403, response.content.decode()
     assertContains(
         response,
-        f"{FEATURES[feature].title} needs the {FEATURES[feature].license_name} "
+        f"{FEATURES[feature].title} needs the {NEEDED_LICENSES[feature]} "
         "license, which you do not hold.",
         status_code=403,
     )
@@ -414,3 +423,14 @@ def test_my_licenses_lists_capabilities_with_sources(catalog, member):
         "(automatic for every member)</span></li>",
         html=True,
     )
+
+
+def test_feature_denied_names_licenses_in_french(catalog, member):
+    response = signed_in(member).get(
+        feature_url("fax"), headers={"Accept-Language": "fr-CA"}
+    )
+
+    assert response.status_code == 403, response.content.decode()
+    content = response.content.decode()
+    assert catalog["virtual-fax"].name_fr in content
+    assert "Virtual Fax" not in content
