@@ -20,3 +20,7 @@ accesslog = "-"
 errorlog = "-"
 # Trust X-Forwarded-* headers only from these proxy addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25 and later open a control socket at one path per user
+# (~/.gunicorn/gunicorn.ctl), which a second server on the machine would take
+# over from the first. The portal uses no gunicornc command.
+control_socket_disable = True
