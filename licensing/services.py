@@ -140,8 +140,8 @@ def assign_license_to_members(
         needing = [member for member in members if member.pk not in holder_ids]
         in_use = len(holder_ids)
         if holding.quantity is not None and len(needing) > holding.quantity - in_use:
-            raise LicensingError(
-                ngettext(
+            if holding.quantity > in_use:
+                message = ngettext(
                     "Only %(seats)s of %(license)s remaining (%(in_use)s of "
                     "%(quantity)s in use), but %(needing)s selected member needs "
                     "one. Nothing was changed.",
@@ -150,6 +150,18 @@ def assign_license_to_members(
                     "one. Nothing was changed.",
                     len(needing),
                 )
+            else:
+                message = ngettext(
+                    "No %(license)s seats remaining (%(in_use)s of %(quantity)s "
+                    "in use), but %(needing)s selected member needs one. Nothing "
+                    "was changed.",
+                    "No %(license)s seats remaining (%(in_use)s of %(quantity)s "
+                    "in use), but %(needing)s selected members need one. Nothing "
+                    "was changed.",
+                    len(needing),
+                )
+            raise LicensingError(
+                message
                 % {
                     "seats": count_seats(holding.quantity - in_use),
                     "license": license_name,

@@ -549,7 +549,7 @@ CASES = {
             }
         ),
         409,
-        "Only 0 seats of Huddle Video Conference remaining",
+        "No Huddle Video Conference seats remaining",
     ),
     "members-filter-license-unknown": Case(
         portal_get("licensing:members", lambda d: {"license": "abc"}),

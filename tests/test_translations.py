@@ -344,7 +344,7 @@ def test_profile_licenses_page_in_french(french_client, administrator, virtual_f
     )
     assert "Paramètres" in text
     assert "Les licences qui vous sont attribuées déterminent" in text
-    assert "Caractéristiques" in text
+    assert "Fonctionnalités" in text
 
 
 @pytest.mark.django_db
@@ -390,7 +390,7 @@ def test_not_found_message_in_french(french_client):
 
     assert response.status_code == 404
     assert (
-        "Lot de licences 999999 est introuvable dans votre organisation."
+        "Lot de licences 999999 : cet élément est introuvable dans votre organisation."
         in response.content.decode()
     )
 

@@ -93,18 +93,14 @@ def change_member_license(request, member_id):
     raw_holding = request.POST.get("holding", "")
     holding_id = parse_id(raw_holding)
     if holding_id is None:
-        # Translators: stands for an empty value in “nothing” is not a license type…
-        shown = raw_holding[:SHOWN_VALUE_LENGTH] or _("nothing")
-        return _render_panel(
-            request,
-            member,
-            panel_error=_(
+        if raw_holding:
+            error = _(
                 "“%(value)s” is not a license type held by your organization. "
                 "Choose one of the switches."
-            )
-            % {"value": shown},
-            status=400,
-        )
+            ) % {"value": raw_holding[:SHOWN_VALUE_LENGTH]}
+        else:
+            error = _("The license type is missing. Choose one of the switches.")
+        return _render_panel(request, member, panel_error=error, status=400)
     holding = get_in_organization(
         request, Holding.objects.select_related("license_type"), holding_id
     )
@@ -190,20 +186,29 @@ def bulk_change(request):
                     holding=holding, members=selected, acting_user=request.user
                 )
             )
-            notice = ngettext(
-                "Assigned %(license)s to %(count)s member.",
-                "Assigned %(license)s to %(count)s members.",
-                changed,
-            )
+            if changed:
+                notice = ngettext(
+                    "Assigned %(license)s to %(count)s member.",
+                    "Assigned %(license)s to %(count)s members.",
+                    changed,
+                )
+            else:
+                notice = _(
+                    "Every selected member already holds %(license)s. Nothing "
+                    "was changed."
+                )
         else:
             changed = services.remove_license_from_members(
                 holding=holding, members=selected, acting_user=request.user
             )
-            notice = ngettext(
-                "Removed %(license)s from %(count)s member.",
-                "Removed %(license)s from %(count)s members.",
-                changed,
-            )
+            if changed:
+                notice = ngettext(
+                    "Removed %(license)s from %(count)s member.",
+                    "Removed %(license)s from %(count)s members.",
+                    changed,
+                )
+            else:
+                notice = _("No selected member holds %(license)s. Nothing was changed.")
         notice %= {"license": holding.license_type.display_name, "count": changed}
     except (services.LicensingError, PermissionDenied) as error:
         logger.info(

@@ -566,6 +566,25 @@ def test_switch_on_assigns_license(
     assert event.source == Event.Source.PORTAL
 
 
+@pytest.mark.parametrize(
+    ("holding", "message"),
+    [
+        ("", "The license type is missing. Choose one of the switches."),
+        ("fax", "“fax” is not a license type held by your organization."),
+    ],
+)
+def test_switch_with_bad_holding_names_it(
+    administrator_client, grace, fax, holding, message
+):
+    response = administrator_client.post(
+        change_url(grace), {"holding": holding, "assigned": "on"}, headers=HTMX
+    )
+
+    assert response.status_code == 400, response.content.decode()
+    assertContains(response, message, status_code=400)
+    assert holder_ids(fax) == set()
+
+
 def test_switch_off_removes_license(
     administrator_client, administrator, ada, fax, pbx_account
 ):
@@ -760,7 +779,7 @@ def test_switch_for_inactive_member_is_not_found(administrator_client, inactive,
     assert not Event.objects.exists()
 
 
-@pytest.mark.parametrize("holding_id", ["", "abc", "-1", "99999999999999999999"])
+@pytest.mark.parametrize("holding_id", ["abc", "-1", "99999999999999999999"])
 def test_switch_with_invalid_holding_is_bad_request(
     administrator_client, grace, fax, holding_id
 ):
@@ -769,9 +788,7 @@ def test_switch_with_invalid_holding_is_bad_request(
     )
 
     assert response.status_code == 400, response.content.decode()
-    assertContains(
-        response, f"“{holding_id or 'nothing'}” is not a license type", status_code=400
-    )
+    assertContains(response, f"“{holding_id}” is not a license type", status_code=400)
     assert not Assignment.objects.filter(member=grace).exists()
 
 
@@ -849,6 +866,32 @@ def test_bulk_remove_skips_non_holders(administrator_client, ada, grace, fax):
     assert response.status_code == 200, response.content.decode()
     assertContains(response, "Removed Virtual Fax from 1 member.")
     assert list(Event.objects.values_list("member_id", flat=True)) == [ada.pk]
+
+
+def test_bulk_remove_from_non_holders_says_nothing_changed(
+    administrator_client, grace, fax
+):
+    response = post_bulk(
+        administrator_client,
+        {"action": "remove", "holding": fax.pk, "member": [grace.pk]},
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assertContains(response, "No selected member holds Virtual Fax. Nothing was")
+    assertNotContains(response, "from 0 members")
+    assert not Event.objects.exists()
+
+
+def test_bulk_assign_to_holders_says_nothing_changed(administrator_client, ada, fax):
+    response = post_bulk(
+        administrator_client,
+        {"action": "assign", "holding": fax.pk, "member": [ada.pk]},
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assertContains(response, "Every selected member already holds Virtual Fax.")
+    assertNotContains(response, "to 0 members")
+    assert not Event.objects.exists()
 
 
 def test_bulk_counts_repeated_member_once(administrator_client, grace, fax):
