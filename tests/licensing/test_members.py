@@ -1246,3 +1246,14 @@ def test_bulk_seat_count_matches_holding(administrator_client, organization, fax
 
     assert response.status_code == 200, response.content.decode()
     assert Holding.objects.with_in_use().get(pk=fax.pk).in_use == 5
+
+
+def test_bulk_form_asks_for_confirmation(administrator_client, ada):
+    response = administrator_client.get(reverse("licensing:members"))
+
+    form = re.search(r'<form id="bulk-form"[^>]*>', response.content.decode(), re.S)
+    assert form, response.content.decode()
+    assert (
+        'hx-confirm="Apply this change to every selected member? It takes effect '
+        'at once."'
+    ) in form.group()
