@@ -67,3 +67,14 @@
     document.cookie = `timezone=${zone}; path=/; max-age=31536000; SameSite=Lax`;
   }
 })();
+
+// htmx pushes filtered URLs (Members) into the address bar without reloading
+// the page, so the language form sends the address shown now, not the one the
+// page was first served at.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("[data-language-form]");
+  const next = form && form.querySelector("input[name=next]");
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
+  }
+});

@@ -215,3 +215,20 @@ def test_opened_card_loads_its_body_keeping_focus(open_page, demo):
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     expect(card.locator(".card-body")).to_have_count(1)
+
+
+def test_language_switch_keeps_members_search(open_page, demo):
+    page = open_page(demo["administrator"])
+    page.goto("/settings/members/")
+    page.get_by_label("Search").fill("turing")
+    # htmx pushes the filtered address without reloading the page.
+    expect(page).to_have_url(re.compile(r"q=turing"))
+
+    page.locator("button.avatar").click()
+    page.locator(".dropdown-menu").get_by_role(
+        "button", name="Français (Canada)"
+    ).click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr-ca")
+    expect(page).to_have_url(re.compile(r"/settings/members/\?q=turing(&|$)"))
+    expect(page.locator("#member-search")).to_have_value("turing")
