@@ -61,6 +61,9 @@ class AssignLicenseActionForm(admin.helpers.ActionForm):
         empty_label=gettext_lazy("License type to assign…"),
         label="",
     )
+    confirm_redundant = forms.BooleanField(
+        required=False, label=gettext_lazy("Assign even if redundant")
+    )
 
 
 @admin.register(User)
@@ -307,6 +310,7 @@ class UserAdmin(BaseUserAdmin):
                 members=queryset,
                 acting_user=request.user,
                 source=SOURCE,
+                confirm_redundant=request.POST.get("confirm_redundant") == "on",
             )
         except (licensing_services.LicensingError, PermissionDenied) as error:
             self.message_user(request, str(error), messages.ERROR)

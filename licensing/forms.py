@@ -170,6 +170,9 @@ class BulkChangeForm(forms.Form):
     )
     member = IdListField(required=False)
     everyone_matching = forms.BooleanField(required=False)
+    # Assign to members who already have every capability of the type
+    # through other licenses, which is refused without it.
+    confirm_redundant = forms.BooleanField(required=False)
 
     def __init__(self, *args, holdings, members, **kwargs):
         super().__init__(*args, **kwargs)

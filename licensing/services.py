@@ -10,6 +10,7 @@ any language.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -30,6 +31,9 @@ from .capabilities import (
 from .models import Assignment, Event, Holding, LicenseType
 
 logger = logging.getLogger(__name__)
+
+# How many members a bulk redundancy warning names before "and N others".
+REDUNDANT_NAMES_SHOWN = 3
 
 
 class LicensingError(Exception):
@@ -115,13 +119,17 @@ def assign_license_to_members(
     members: Iterable[User],
     acting_user: User | None,
     source: Event.Source = Event.Source.PORTAL,
+    confirm_redundant: bool = False,
+    catalog: Catalog | None = None,
 ) -> list[Assignment]:
     """Give every member of `members` who lacks it one seat of `holding`.
 
     All or nothing: when any member may not be given a seat, or the seats
     remaining are fewer than the members who need one, nothing is assigned and
-    LicensingError says why. Members who already hold the type are skipped.
-    Returns the new assignments.
+    LicensingError says why. Raises RedundantLicense, naming them, when some
+    members already have every capability of the type through other types,
+    unless `confirm_redundant`. Members who already hold the type are
+    skipped. Returns the new assignments.
     """
     with transaction.atomic():
         holding = _lock_holding(holding, acting_user, source)
@@ -170,6 +178,8 @@ def assign_license_to_members(
                     "needing": len(needing),
                 }
             )
+        if not confirm_redundant:
+            _check_none_redundant(holding, needing, catalog)
         assignments = Assignment.objects.bulk_create(
             Assignment(holding=holding, member=member, assigned_by=acting_user)
             for member in needing
@@ -634,21 +644,71 @@ def _check_available(holding: Holding) -> None:
         )
 
 
+def _redundancy_providers(
+    catalog: Catalog, license_type: LicenseType, held: list[LicenseType]
+) -> list[str]:
+    """Return the names of the held types that together give every capability
+    of `license_type`, or [] when they leave some capability out."""
+    offered = catalog.grants([license_type])
+    others = [held_type for held_type in held if held_type.pk != license_type.pk]
+    covering = {grant.capability.pk: grant.held for grant in catalog.grants(others)}
+    if not offered or any(grant.capability.pk not in covering for grant in offered):
+        return []
+    return sorted({covering[grant.capability.pk].display_name for grant in offered})
+
+
+def _check_none_redundant(
+    holding: Holding, members: list[User], catalog: Catalog | None
+) -> None:
+    """Raise RedundantLicense when any of `members` already has every
+    capability of the holding's type through other held types."""
+    catalog = catalog or Catalog(holding.organization)
+    automatic = [t for t in catalog.types.values() if t.is_automatic]
+    assigned = defaultdict(list)
+    for member_id, type_id in Assignment.objects.filter(member__in=members).values_list(
+        "member_id", "holding__license_type_id"
+    ):
+        assigned[member_id].append(catalog.types[type_id])
+    redundant = [
+        member
+        for member in members
+        if _redundancy_providers(
+            catalog, holding.license_type, automatic + assigned[member.pk]
+        )
+    ]
+    if redundant:
+        shown = [str(member) for member in redundant[:REDUNDANT_NAMES_SHOWN]]
+        if len(redundant) > REDUNDANT_NAMES_SHOWN:
+            others = len(redundant) - REDUNDANT_NAMES_SHOWN
+            shown.append(
+                ngettext("%(count)s other", "%(count)s others", others)
+                % {"count": others}
+            )
+        raise RedundantLicense(
+            ngettext(
+                "%(members)s already has everything %(license)s gives. "
+                "Assigning it uses a seat for nothing new; tick “Assign even "
+                "if redundant” to assign it anyway.",
+                "%(members)s already have everything %(license)s gives. "
+                "Assigning it uses seats for nothing new; tick “Assign even "
+                "if redundant” to assign it anyway.",
+                len(redundant),
+            )
+            % {
+                "members": get_text_list(shown, _("and")),
+                "license": holding.license_type.display_name,
+            }
+        )
+
+
 def _check_not_redundant(
     holding: Holding, member: User, catalog: Catalog | None
 ) -> None:
     catalog = catalog or Catalog(holding.organization)
-    offered = catalog.grants([holding.license_type])
-    held = [
-        license_type
-        for license_type in held_license_types(member, catalog)
-        if license_type.pk != holding.license_type_id
-    ]
-    covering = {grant.capability.pk: grant.held for grant in catalog.grants(held)}
-    if offered and all(grant.capability.pk in covering for grant in offered):
-        providers = sorted(
-            {covering[grant.capability.pk].display_name for grant in offered}
-        )
+    providers = _redundancy_providers(
+        catalog, holding.license_type, held_license_types(member, catalog)
+    )
+    if providers:
         raise RedundantLicense(
             _(
                 "%(member)s already has everything %(license)s gives, through "

@@ -390,8 +390,8 @@ def test_not_found_message_in_french(french_client):
 
     assert response.status_code == 404
     assert (
-        "Lot de licences 999999 : cet élément est introuvable dans votre organisation."
-        in response.content.decode()
+        f"Lot de licences 999999{NBSP}: cet élément est introuvable dans votre "
+        "organisation." in response.content.decode()
     )
 
 

@@ -183,7 +183,11 @@ def bulk_change(request):
         if form.cleaned_data["action"] == BulkChangeForm.ASSIGN:
             changed = len(
                 services.assign_license_to_members(
-                    holding=holding, members=selected, acting_user=request.user
+                    holding=holding,
+                    members=selected,
+                    acting_user=request.user,
+                    confirm_redundant=form.cleaned_data["confirm_redundant"],
+                    catalog=Catalog.for_request(request),
                 )
             )
             if changed:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from accounts.models import Organization, User
-from licensing.models import Assignment, Event, Holding
+from licensing.models import Assignment, Capability, Event, Holding
 from tests.admin_forms import action_data, admin_form_data, messages_of
 from tests.factories import (
     ADMINISTRATORS_GROUP,
@@ -330,6 +330,36 @@ def test_assign_action_assigns_every_selected_member(
     assert set(events.values_list("member_id", flat=True)) == {m.pk for m in members}
     assert set(events.values_list("actor_id", flat=True)) == {support_user.pk}
     assert set(events.values_list("source", flat=True)) == {Event.Source.ADMIN}
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_assign_action_redundant_needs_confirmation(
+    support_client, organization, confirmed
+):
+    fax = Capability.objects.create(slug="fax", name="Fax")
+    basic = LicenseTypeFactory(name="Basic Fax")
+    basic.capabilities.add(fax)
+    plus = LicenseTypeFactory(name="Fax Plus")
+    plus.capabilities.add(fax)
+    member = UserFactory(organization=organization, full_name="Ada Lovelace")
+    AssignmentFactory(
+        holding__organization=organization, holding__license_type=plus, member=member
+    )
+    holding = HoldingFactory(organization=organization, license_type=basic)
+    data = action_data("assign_license_type", [member], license_type=basic.pk)
+    if confirmed:
+        data["confirm_redundant"] = "on"
+
+    response = support_client.post(USER_CHANGELIST_URL, data, follow=True)
+
+    assert response.status_code == 200, response.content.decode()
+    if confirmed:
+        assert messages_of(response) == ["Assigned Basic Fax to 1 of 1 member."]
+        assert holding.assignments.filter(member=member).exists()
+    else:
+        [message] = messages_of(response)
+        assert message.startswith("Ada Lovelace already has everything Basic Fax")
+        assert not holding.assignments.exists()
 
 
 def test_assign_action_skips_current_holders(support_client, organization, fax_holding):

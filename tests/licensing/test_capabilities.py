@@ -25,7 +25,12 @@ from licensing.capabilities import (
     usable_capabilities,
 )
 from licensing.models import Assignment, Capability, Event, Holding, LicenseType
-from licensing.services import LicensingError, RedundantLicense, assign_license
+from licensing.services import (
+    LicensingError,
+    RedundantLicense,
+    assign_license,
+    assign_license_to_members,
+)
 from tests.factories import (
     AdministratorFactory,
     AssignmentFactory,
@@ -619,6 +624,64 @@ def test_assign_redundant_type_with_confirmation(catalog, administrator, ada):
     event = Event.objects.get()
     assert event.action == Event.Action.ASSIGNED
     assert event.member == ada
+
+
+def test_bulk_assign_redundant_names_members(catalog, administrator, ada):
+    organization = ada.organization
+    others = [
+        UserFactory(organization=organization, full_name=name)
+        for name in ("Bo Ek", "Cy Fu", "Di Gu", "Ed Ho")
+    ]
+    for member in [ada, *others]:
+        give(member, catalog[SUPERVISOR])
+    fresh = UserFactory(organization=organization, full_name="New Member")
+    agent = HoldingFactory(organization=organization, license_type=catalog[AGENT])
+
+    with pytest.raises(RedundantLicense) as raised:
+        assign_license_to_members(
+            holding=agent, members=[fresh, ada, *others], acting_user=administrator
+        )
+
+    assert str(raised.value) == (
+        "Ada Lovelace, Bo Ek, Cy Fu and 2 others already have everything "
+        "Call Queue – Agent gives. Assigning it uses seats for nothing new; tick "
+        "“Assign even if redundant” to assign it anyway."
+    )
+    assert not agent.assignments.exists()
+    assert not Event.objects.filter(action=Event.Action.ASSIGNED).exists()
+
+
+def test_bulk_assign_redundant_with_confirmation(catalog, administrator, ada):
+    give(ada, catalog[SUPERVISOR])
+    fresh = UserFactory(organization=ada.organization)
+    agent = HoldingFactory(organization=ada.organization, license_type=catalog[AGENT])
+
+    assigned = assign_license_to_members(
+        holding=agent,
+        members=[ada, fresh],
+        acting_user=administrator,
+        confirm_redundant=True,
+    )
+
+    assert {assignment.member for assignment in assigned} == {ada, fresh}
+
+
+def test_bulk_assign_page_refuses_redundant(catalog, administrator_client, ada):
+    give(ada, catalog[SUPERVISOR])
+    agent = HoldingFactory(organization=ada.organization, license_type=catalog[AGENT])
+    url = reverse("licensing:bulk_change")
+    data = {"action": "assign", "holding": agent.pk, "member": [ada.pk]}
+
+    refused = administrator_client.post(url, data, headers={"HX-Request": "true"})
+    confirmed = administrator_client.post(
+        url, {**data, "confirm_redundant": "on"}, headers={"HX-Request": "true"}
+    )
+
+    assert refused.status_code == 409, refused.content.decode()
+    assertContains(refused, "Ada Lovelace already has everything", status_code=409)
+    assert confirmed.status_code == 200, confirmed.content.decode()
+    assertContains(confirmed, "Assigned Call Queue – Agent to 1 member.")
+    assert agent.assignments.filter(member=ada).exists()
 
 
 def test_assign_wider_type_not_redundant(catalog, administrator, ada):
