@@ -6,6 +6,7 @@ limited to some regions or to the organizations in a rollout. `may_use`
 is the one answer to "may this member use capability X?".
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -99,6 +100,27 @@ class Catalog:
             request._catalog = cls(request.user.organization)
         return request._catalog
 
+    @property
+    def automatic_types(self) -> list[LicenseType]:
+        return [t for t in self.types.values() if t.is_automatic]
+
+    def held_types(self, member_ids: list[int]) -> dict[int, list[LicenseType]]:
+        """Map each member id to the types the member has, assigned or
+        automatic, in catalog order, with one query of their assignments."""
+        assigned = defaultdict(set)
+        for member_id, type_id in Assignment.objects.filter(
+            member_id__in=member_ids
+        ).values_list("member_id", "holding__license_type_id"):
+            assigned[member_id].add(type_id)
+        return {
+            member_id: [
+                license_type
+                for license_type in self.types.values()
+                if license_type.is_automatic or license_type.pk in assigned[member_id]
+            ]
+            for member_id in member_ids
+        }
+
     def unavailable_reason(self, license_type: LicenseType) -> str:
         if license_type.pk not in self._unavailable_reasons:
             self._unavailable_reasons[license_type.pk] = unavailable_reason(
@@ -172,21 +194,14 @@ def held_license_types(
     """
     if member.organization_id is None or not member.is_active:
         return []
-    # A subquery on member_id, which its index serves; an OR across joins
+    if catalog is not None:
+        return catalog.held_types([member.pk])[member.pk]
+    # A subquery on member_id, which its index serves. An OR across joins
     # to the assignments would scan every organization's assignments.
     assigned = Assignment.objects.filter(member=member).values(
         "holding__license_type_id"
     )
-    if catalog is None:
-        return list(
-            LicenseType.objects.filter(Q(is_automatic=True) | Q(pk__in=assigned))
-        )
-    assigned_ids = {row["holding__license_type_id"] for row in assigned}
-    return [
-        license_type
-        for license_type in catalog.types.values()
-        if license_type.is_automatic or license_type.pk in assigned_ids
-    ]
+    return list(LicenseType.objects.filter(Q(is_automatic=True) | Q(pk__in=assigned)))
 
 
 def member_grants(member: User, catalog: Catalog | None = None) -> list[Grant]:

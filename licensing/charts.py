@@ -95,7 +95,7 @@ def usage_charts(organization, holdings) -> dict[int, UsageChart]:
     """Return the last 90 days of each holding, from the cache when nothing
     they are built from has changed.
 
-    The key holds every input: the organization's newest event (history is
+    The key contains every input: the organization's newest event (history is
     append-only, so any new event changes it), the holdings' counts, the
     local date and the time zone. The holdings need `in_use` (with_in_use).
     """

@@ -10,7 +10,6 @@ any language.
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -663,18 +662,11 @@ def _check_none_redundant(
     """Raise RedundantLicense when any of `members` already has every
     capability of the holding's type through other held types."""
     catalog = catalog or Catalog(holding.organization)
-    automatic = [t for t in catalog.types.values() if t.is_automatic]
-    assigned = defaultdict(list)
-    for member_id, type_id in Assignment.objects.filter(member__in=members).values_list(
-        "member_id", "holding__license_type_id"
-    ):
-        assigned[member_id].append(catalog.types[type_id])
+    held = catalog.held_types([member.pk for member in members])
     redundant = [
         member
         for member in members
-        if _redundancy_providers(
-            catalog, holding.license_type, automatic + assigned[member.pk]
-        )
+        if _redundancy_providers(catalog, holding.license_type, held[member.pk])
     ]
     if redundant:
         shown = [str(member) for member in redundant[:REDUNDANT_NAMES_SHOWN]]

@@ -1,7 +1,6 @@
 """Settings > Licenses: one card per held type, with assign and remove."""
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -109,7 +108,9 @@ def build_license_cards(
     if detailed_cards:
         detailed_holdings = [card.holding for card in detailed_cards]
         holders = first_holders(organization, detailed_holdings)
-        held_types = _held_types(catalog, holders)
+        held_types = catalog.held_types(
+            [member.pk for members in holders.values() for member in members]
+        )
         charts = usage_charts(organization, detailed_holdings)
         for card in detailed_cards:
             card.holders = [
@@ -122,10 +123,9 @@ def build_license_cards(
                 for member in holders[card.holding.pk]
             ]
             card.chart = charts[card.holding.pk]
-    automatic_types = [t for t in catalog.types.values() if t.is_automatic]
-    if automatic and automatic_types:
+    if automatic and catalog.automatic_types:
         member_count = organization.members.filter(is_active=True).count()
-        cards += [LicenseCard(t, None, member_count) for t in automatic_types]
+        cards += [LicenseCard(t, None, member_count) for t in catalog.automatic_types]
     cards.sort(key=lambda card: (card.license_type.position, card.license_type.name))
     return cards
 
@@ -164,18 +164,6 @@ def first_holders(organization, holdings) -> dict[int, list[User]]:
     for member in User.objects.raw(" UNION ALL ".join(parts), params):
         holders[member.holding_id].append(member)
     return holders
-
-
-def _held_types(catalog, holders):
-    """Map each listed holder to every type they have, automatic ones included."""
-    member_ids = [member.pk for members in holders.values() for member in members]
-    automatic = [t for t in catalog.types.values() if t.is_automatic]
-    held = defaultdict(lambda: list(automatic))
-    for member_id, type_id in Assignment.objects.filter(
-        member_id__in=member_ids
-    ).values_list("member_id", "holding__license_type_id"):
-        held[member_id].append(catalog.types[type_id])
-    return held
 
 
 def find_member_choices(holding, search):
@@ -336,7 +324,7 @@ def _render_licenses(
 ):
     """Render Settings > Licenses, or for htmx only `fragment` of the open card.
 
-    The "seat_change" fragment, the answer to a change, also carries the
+    The "seat_change" fragment, the response to a change, also carries the
     page's seat totals, swapped out of band, so every count on the page stays
     current without a reload.
     """

@@ -1,7 +1,6 @@
 """Settings > Members: every member with their licenses, one by one or in bulk."""
 
 import logging
-from collections import defaultdict
 from functools import partial
 
 from django.contrib import messages
@@ -277,7 +276,7 @@ def _render_members(
     context = {
         "form": form,
         "holdings": holdings,
-        "automatic_types": _automatic_types(Catalog.for_request(request)),
+        "automatic_types": Catalog.for_request(request).automatic_types,
         "page": page,
         "filters": filters.urlencode(),
         "notice": notice,
@@ -304,7 +303,7 @@ def _render_panel(
     holdings = _holdings(request.user.organization)
     context = {
         **_panel_context(member, holdings),
-        "automatic_types": _automatic_types(Catalog.for_request(request)),
+        "automatic_types": Catalog.for_request(request).automatic_types,
         "panel_notice": panel_notice,
         "panel_error": panel_error,
         "confirm_holding": confirm_holding,
@@ -331,19 +330,6 @@ def _attach_licenses(members, catalog):
     with one query."""
     # A list of ids: PostgreSQL runs a sliced queryset as a hash semi join
     # over every assignment.
-    member_ids = [member.pk for member in members]
-    held = defaultdict(set)
-    for member_id, license_type_id in Assignment.objects.filter(
-        member_id__in=member_ids
-    ).values_list("member_id", "holding__license_type_id"):
-        held[member_id].add(license_type_id)
+    held = catalog.held_types([member.pk for member in members])
     for member in members:
-        member.licenses = [
-            license_type
-            for license_type in catalog.types.values()
-            if license_type.pk in held[member.pk]
-        ]
-
-
-def _automatic_types(catalog):
-    return [t for t in catalog.types.values() if t.is_automatic]
+        member.licenses = [t for t in held[member.pk] if not t.is_automatic]
