@@ -180,8 +180,7 @@ def test_assign_and_remove_with_keyboard_only(open_page, demo):
     page.keyboard.press("Enter")
     notice = page.locator("#license-huddle .alert-success")
     expect(notice).to_contain_text("Alan Turing now holds Huddle Video Conference.")
-    # portal.js focuses the notice once htmx settles the swap, which can come
-    # after the text shows. Focusing Remove before that would lose the focus.
+    # portal.js moves the focus to the notice, where a screen reader reads it.
     expect(notice).to_be_focused()
     remove = page.get_by_role(
         "button", name="Remove Huddle Video Conference from Alan Turing"
@@ -215,6 +214,30 @@ def test_opened_card_loads_its_body_keeping_focus(open_page, demo):
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     expect(card.locator(".card-body")).to_have_count(1)
+
+
+def test_card_body_search_is_bound_when_inserted(open_page, demo):
+    page = open_page(demo["administrator"])
+    page.goto("/settings/licenses/")
+
+    # A MutationObserver runs after the task that inserted the body ends, the
+    # earliest moment a key press could reach the search box. htmx takes the
+    # htmx-added class off new content when it binds its triggers.
+    still_unbound = page.evaluate(
+        """() => new Promise((resolve) => {
+            const card = document.getElementById("license-huddle");
+            new MutationObserver((records, observer) => {
+                const search = card.querySelector("form[role=search]");
+                if (search) {
+                    observer.disconnect();
+                    resolve(search.closest(".htmx-added") !== null);
+                }
+            }).observe(card, {childList: true, subtree: true});
+            card.querySelector("summary").click();
+        })"""
+    )
+
+    assert still_unbound is False
 
 
 def test_language_switch_keeps_members_search(open_page, demo):
