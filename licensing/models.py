@@ -347,6 +347,16 @@ class Holding(models.Model):
                 )
 
 
+def seat_alerts(holdings) -> dict[str, int]:
+    """Count the holdings with no seat left and those with few (at or below
+    their warning threshold). The holdings need `in_use` (with_in_use)."""
+    full = low = 0
+    for holding in holdings:
+        full += holding.is_full
+        low += holding.is_low
+    return {"full": full, "low": low}
+
+
 class Assignment(models.Model):
     """One seat of a holding, given to one member."""
 

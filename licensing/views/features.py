@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 
 from ..capabilities import Catalog, usable_capabilities
-from ..models import Holding
+from ..models import Holding, seat_alerts
+from .licenses import card_url
 
 logger = logging.getLogger(__name__)
 
@@ -102,16 +103,6 @@ def navigation(request):
     }
 
 
-def seat_alerts(holdings) -> dict[str, int]:
-    """Count the holdings with no seat left and those with few (at or below
-    their warning threshold). The holdings need `in_use` (with_in_use)."""
-    full = low = 0
-    for holding in holdings:
-        full += holding.is_full
-        low += holding.is_low
-    return {"full": full, "low": low}
-
-
 def organization_seat_alerts(organization) -> dict[str, int]:
     return seat_alerts(
         Holding.objects.filter(
@@ -130,32 +121,27 @@ def feature_page(request, feature):
     ):
         return render(request, "licensing/feature.html", {"feature": feature})
     logger.warning("feature denied user=%s feature=%s", request.user.pk, feature.slug)
-    # The catalog's names, in the viewer's language, of the types that give
-    # the app's capability.
-    licenses = get_text_list(
-        [
-            license_type.display_name
-            for license_type in Catalog.for_request(request).types_granting(
-                feature.capability
+    granting = Catalog.for_request(request).types_granting(feature.capability)
+    context = {
+        "feature": feature,
+        "denied": True,
+        # The catalog's names, in the viewer's language.
+        "licenses": get_text_list([t.display_name for t in granting], _("or")),
+    }
+    if request.user.is_administrator:
+        # She can assign it to herself: point at the first card that grants it.
+        holding = (
+            Holding.objects.filter(
+                organization_id=request.user.organization_id,
+                license_type__in=granting,
             )
-        ],
-        _("or"),
-    )
-    administrators = (
-        User.objects.filter(
+            .select_related("license_type")
+            .first()
+        )
+        context["card_url"] = holding and card_url(holding)
+        context["holding"] = holding
+    elif request.user.organization_id:
+        context["administrators"] = User.objects.filter(
             organization_id=request.user.organization_id
         ).administrators()
-        if request.user.organization_id
-        else User.objects.none()
-    )
-    return render(
-        request,
-        "licensing/feature.html",
-        {
-            "feature": feature,
-            "denied": True,
-            "licenses": licenses,
-            "administrators": administrators,
-        },
-        status=403,
-    )
+    return render(request, "licensing/feature.html", context, status=403)

@@ -24,9 +24,8 @@ from ..capabilities import Catalog, describe_removal
 from ..charts import UsageChart, usage_charts
 from ..exports import write_assignments_csv
 from ..forms import SeatChangeForm, clean_search
-from ..models import Assignment, Holding, LicenseType
+from ..models import Assignment, Holding, LicenseType, seat_alerts
 from .access import administrator_required, get_in_organization
-from .features import seat_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,20 @@ class LicenseCard:
 
     @property
     def dom_id(self):
-        return f"license-{self.license_type.slug}"
+        return card_id(self.license_type)
+
+
+def card_id(license_type: LicenseType) -> str:
+    """Return the HTML id of the license type's card on Settings > Licenses."""
+    return f"license-{license_type.slug}"
+
+
+def card_url(holding: Holding, search: str = "") -> str:
+    """Return the address of Settings > Licenses with the holding's card open
+    and scrolled to, and its member search filled in when `search` is given."""
+    query = {"open": holding.pk} | ({"q": search} if search else {})
+    url = reverse("licensing:organization_licenses")
+    return f"{url}?{urlencode(query)}#{card_id(holding.license_type)}"
 
 
 def organization_holdings(organization, catalog) -> list[Holding]:
@@ -204,9 +216,7 @@ def license_details(request, holding_id):
     """Send the body of one card, which the page loads when the card opens."""
     holding = _get_holding(request, holding_id)
     if not request.htmx:
-        query = urlencode({"open": holding.pk})
-        url = reverse("licensing:organization_licenses")
-        return redirect(f"{url}?{query}#license-{holding.license_type.slug}")
+        return redirect(card_url(holding))
     return _render_licenses(request, open_holding=holding, fragment="card_body")
 
 
@@ -217,8 +227,7 @@ def member_choices(request, holding_id):
     holding = _get_holding(request, holding_id)
     search = clean_search(request.GET.get("q", ""))
     if not request.htmx:
-        query = urlencode({"open": holding.pk, "q": search})
-        return redirect(f"{reverse('licensing:organization_licenses')}?{query}")
+        return redirect(card_url(holding, search))
     choices, more = find_member_choices(holding, search)
     return render(
         request,
@@ -306,9 +315,7 @@ def _change_seat(request, holding_id, change, success_message):
             request, open_holding=holding, search=search, notice=notice
         )
     messages.success(request, notice)
-    query = urlencode({"open": holding.pk, "q": search})
-    url = reverse("licensing:organization_licenses")
-    return redirect(f"{url}?{query}#license-{holding.license_type.slug}")
+    return redirect(card_url(holding, search))
 
 
 def _render_licenses(

@@ -26,7 +26,7 @@ def my_licenses(request):
         license_type.unavailable_reason = catalog.unavailable_reason(license_type)
     only_automatic = all(license_type.is_automatic for license_type in license_types)
     administrators = []
-    if only_automatic:
+    if only_automatic and not member.is_administrator:
         administrators = User.objects.filter(
             organization_id=member.organization_id
         ).administrators()

@@ -178,6 +178,53 @@ def test_feature_denied_without_administrators(catalog, member):
     )
 
 
+def test_feature_denied_administrator_is_sent_to_the_card(catalog, grace):
+    AdministratorFactory(organization=grace.organization, full_name="Ada Lovelace")
+    holding = holding_of(grace.organization, catalog["virtual-fax"])
+
+    response = signed_in(grace).get(feature_url("fax"))
+
+    assert response.status_code == 403, response.content.decode()
+    assertContains(
+        response, "As an administrator, you can assign it to yourself.", status_code=403
+    )
+    assertContains(
+        response,
+        f'href="/settings/licenses/?open={holding.pk}#license-virtual-fax"',
+        status_code=403,
+    )
+    # Another administrator is not whom she has to ask.
+    assertNotContains(response, "Ada Lovelace", status_code=403)
+    assertNotContains(response, "mailto:", status_code=403)
+
+
+def test_feature_denied_administrator_links_first_granting_card(catalog, grace):
+    supervisor = holding_of(grace.organization, catalog["call-queue-supervisor"])
+    agent = holding_of(grace.organization, catalog["call-queue-agent"])
+
+    response = signed_in(grace).get(feature_url("call-queues"))
+
+    first = min((agent, supervisor), key=lambda holding: holding.license_type.position)
+    assertContains(
+        response,
+        f"Open {first.license_type.name} in Settings > Licenses",
+        status_code=403,
+    )
+
+
+def test_feature_denied_administrator_without_holding(catalog, grace):
+    response = signed_in(grace).get(feature_url("fax"))
+
+    assert response.status_code == 403, response.content.decode()
+    assertContains(
+        response,
+        "Your company holds no seats of Virtual Fax: contact your provider's "
+        "support to buy some.",
+        status_code=403,
+    )
+    assertNotContains(response, "/settings/licenses/?open=", status_code=403)
+
+
 def test_call_queues_open_with_supervisor(catalog, member):
     give(member, catalog["call-queue-supervisor"])
 

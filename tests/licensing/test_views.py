@@ -159,6 +159,19 @@ def test_my_licenses_names_administrators_when_only_automatic(
     assertNotContains(response, "Foreign Admin")
 
 
+def test_my_licenses_only_automatic_for_administrator(
+    administrator_client, administrator, pbx_account
+):
+    response = administrator_client.get(MY_LICENSES_URL)
+
+    assert response.status_code == 200, response.content.decode()
+    assertContains(response, "As an administrator, you can assign yourself others.")
+    assertContains(
+        response, '<a class="alert-link" href="/settings/licenses/">', html=False
+    )
+    assertNotContains(response, f"mailto:{administrator.email}")
+
+
 def test_my_licenses_hides_administrators_when_member_has_assignment(
     member_client, member, organization, pbx_account
 ):
