@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from licensing import details
 from licensing.groups import ADMINISTRATORS, ensure_groups
 from licensing.models import Assignment, Event
 from licensing.services import (
-    count_seats_in_english,
     record_event,
     remove_assignments,
     require_permission,
@@ -38,7 +38,7 @@ def deactivate_member(
         if not member.is_active:
             return 0
         released = release_all_seats(
-            member, acting_user, source, "Released when the member was deactivated"
+            member, acting_user, source, details.RELEASED_ON_DEACTIVATION
         )
         member.is_active = False
         member.save(update_fields=["is_active"])
@@ -49,7 +49,7 @@ def deactivate_member(
                 acting_user=acting_user,
                 source=source,
                 member=member,
-                detail=f"{count_seats_in_english(released)} released",
+                detail=details.seats_released(released),
             )
     logger.info(
         "member deactivated member=%s released=%s actor=%s source=%s",
@@ -136,7 +136,7 @@ def move_member(
             member,
             acting_user,
             source,
-            "Released when the member moved to another organization",
+            details.RELEASED_ON_MOVE,
         )
         member.organization = organization
         member.save(update_fields=["organization"])
@@ -200,9 +200,7 @@ def delete_member(*, member: User, acting_user: User | None, source: Event.Sourc
     """Delete a user after releasing, and recording, every seat they hold."""
     require_permission(acting_user, source, "accounts.delete_user")
     with transaction.atomic():
-        release_all_seats(
-            member, acting_user, source, "Released when the member was deleted"
-        )
+        release_all_seats(member, acting_user, source, details.RELEASED_ON_DELETION)
         member_id = member.pk
         member.delete()
     logger.info("member deleted member=%s source=%s", member_id, source)

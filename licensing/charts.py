@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .details import display_quantity
 from .models import Event
 
 DAYS = 90
@@ -73,18 +74,13 @@ class UsageChart:
             "%(peak_day)s."
         ) % {
             "first_in_use": intcomma(self.in_use[0]),
-            "first_total": _total(self.total[0]),
+            "first_total": display_quantity(self.total[0]),
             "first_day": _day(self.days[0]),
             "last_in_use": intcomma(self.in_use[-1]),
-            "last_total": _total(self.total[-1]),
+            "last_total": display_quantity(self.total[-1]),
             "peak": intcomma(peak),
             "peak_day": _day(peak_day),
         }
-
-
-def _total(total: int | None) -> str:
-    # Translators: the seats bought, in "3 of unlimited in use".
-    return _("unlimited") if total is None else intcomma(total)
 
 
 def _day(day: date) -> str:

@@ -8,6 +8,8 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django_countries.fields import CountryField
 
+from . import details
+
 
 def is_french_active() -> bool:
     """Return whether the active language is French, such as fr-ca."""
@@ -453,8 +455,7 @@ class Event(models.Model):
         related_name="+",
     )
     actor_email = models.EmailField(blank=True)
-    # NOTE: written in English by the services and shown as stored, so
-    # French pages show details such as "2 seats released" in English.
+    # Written in English by the services; display_detail translates it.
     detail = models.CharField(max_length=200, blank=True)
     # The holding's quantity before and after a quantity change, which the seat
     # usage chart reads; empty means unlimited, and other events leave both empty.
@@ -485,6 +486,11 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("History events are append-only and cannot be deleted.")
+
+    @property
+    def display_detail(self) -> str:
+        """The detail in the active language (licensing.details)."""
+        return details.localize(self.detail)
 
     @property
     def display_license_name(self) -> str:

@@ -5,8 +5,8 @@ before counting its seats, and writes one history event per change. Member
 changes that release seats live in accounts.services and use the helpers here.
 
 Error messages are translated into the active language when raised. History
-details are stored in English, because they are written once and read in
-any language.
+details are stored in English (licensing.details), because they are written
+once and read in any language.
 """
 
 import logging
@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
 
+from . import details
 from .capabilities import (
     NOT_IN_REGION,
     NOT_IN_ROLLOUT,
@@ -349,7 +350,7 @@ def add_holding(
             acting_user=acting_user,
             source=source,
             license_type=license_type,
-            detail=f"Quantity {format_quantity(quantity)}",
+            detail=details.quantity(quantity),
             quantity_after=quantity,
         )
     logger.info(
@@ -399,7 +400,7 @@ def change_quantity(
             acting_user=acting_user,
             source=source,
             license_type=holding.license_type,
-            detail=f"{format_quantity(previous)} → {format_quantity(quantity)}",
+            detail=details.quantity_change(previous, quantity),
             quantity_before=previous,
             quantity_after=quantity,
         )
@@ -453,7 +454,7 @@ def remove_holding(
             holding.assignments.select_related("member", "holding__license_type"),
             acting_user=acting_user,
             source=source,
-            detail="License type removed from the organization",
+            detail=details.HOLDING_REMOVED,
         )
         record_event(
             Event.Action.HOLDING_REMOVED,
@@ -461,7 +462,7 @@ def remove_holding(
             acting_user=acting_user,
             source=source,
             license_type=holding.license_type,
-            detail=f"{count_seats_in_english(released)} released",
+            detail=details.seats_released(released),
             quantity_before=holding.quantity,
         )
         holding_id = holding.pk
@@ -489,11 +490,6 @@ def may_manage(user: User | None, organization_id: int) -> bool:
     return user.is_staff and user.has_perms(
         ["licensing.add_assignment", "licensing.delete_assignment"]
     )
-
-
-def format_quantity(quantity: int | None) -> str:
-    """Return the quantity as history details store it, in English."""
-    return "unlimited" if quantity is None else str(quantity)
 
 
 def record_event(action: Event.Action, **fields) -> Event:
@@ -611,11 +607,6 @@ def require_permission(
 def count_seats(count: int) -> str:
     """Return "1 seat" or "N seats" in the active language."""
     return ngettext("%(count)s seat", "%(count)s seats", count) % {"count": count}
-
-
-def count_seats_in_english(count: int) -> str:
-    """Return "1 seat" or "N seats" in English, as history details store it."""
-    return f"{count} seat{'s' if count != 1 else ''}"
 
 
 def _check_available(holding: Holding) -> None:
