@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from accounts.forms import SignInForm
 from accounts.views import set_language
 from config.health import healthz
 
@@ -31,7 +32,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="licensing:my_licenses"), name="home"),
     path("favicon.ico", favicon),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/language/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -75,6 +75,42 @@ def test_fewer_failures_still_sign_in(client):
     assert response.status_code == 302, response.content.decode()
 
 
+def test_sign_in_matches_email_in_any_case(client):
+    UserFactory(email="ann.lee@example.com")
+
+    response = sign_in(client, "Ann.Lee@Example.COM", PASSWORD)
+
+    assert response.status_code == 302, response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "Enter a correct email address and password. The password is "
+            "case-sensitive.",
+        ),
+        (
+            "fr-CA",
+            "Saisissez une adresse courriel et un mot de passe valides. Le mot de "
+            "passe distingue les majuscules des minuscules.",
+        ),
+    ],
+)
+def test_failed_sign_in_names_the_fields(client, language, message):
+    member = UserFactory(email="ann.lee@example.com")
+
+    response = client.post(
+        LOGIN_URL,
+        {"username": member.email, "password": "wrong password"},
+        headers={"Accept-Language": language},
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assert message in response.content.decode()
+
+
 def run_settings_check(environment):
     """Import the settings in a new interpreter with `environment` set."""
     return subprocess.run(
