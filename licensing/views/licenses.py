@@ -369,7 +369,11 @@ def _render_licenses(
         "notice": notice,
         "confirm_member": confirm_member,
     }
-    if open_holding is not None:
+    open_card = open_holding and next(
+        (card for card in cards if card.holding == open_holding), None
+    )
+    # A full or unavailable card shows no assign form, so no members to pick.
+    if open_card and not (open_card.is_full or open_card.unavailable_reason):
         context["choices"], context["more_choices"] = find_member_choices(
             open_holding, search
         )

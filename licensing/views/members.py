@@ -6,7 +6,7 @@ from functools import partial
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -283,7 +283,9 @@ def _render_members(
         "error": error,
     }
     if open_member is not None:
-        context.update(_panel_context(open_member, holdings))
+        context.update(
+            _panel_context(open_member, holdings, Catalog.for_request(request))
+        )
         context.update(panel_error=panel_error, confirm_holding=confirm_holding)
     template = MEMBERS_TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
@@ -302,7 +304,7 @@ def _render_panel(
 ):
     holdings = _holdings(request.user.organization)
     context = {
-        **_panel_context(member, holdings),
+        **_panel_context(member, holdings, Catalog.for_request(request)),
         "automatic_types": Catalog.for_request(request).automatic_types,
         "panel_notice": panel_notice,
         "panel_error": panel_error,
@@ -312,17 +314,30 @@ def _render_panel(
     return render(request, f"{MEMBERS_TEMPLATE}#panel_update", context, status=status)
 
 
-def _panel_context(member, holdings):
+def _panel_context(member, holdings, catalog):
+    """Return the panel's switches: (holding, held, why it cannot be switched
+    on), the reason empty where it can."""
     held = set(
         Assignment.objects.filter(member=member).values_list("holding_id", flat=True)
     )
     member.licenses = [
         holding.license_type for holding in holdings if holding.pk in held
     ]
-    return {
-        "member": member,
-        "switches": [(holding, holding.pk in held) for holding in holdings],
-    }
+    full = set(
+        Holding.objects.filter(pk__in=[holding.pk for holding in holdings])
+        .with_in_use()
+        .filter(in_use__gte=F("quantity"))
+        .values_list("pk", flat=True)
+    )
+    switches = []
+    for holding in holdings:
+        reason = ""
+        if holding.pk not in held:
+            reason = catalog.unavailable_reason(holding.license_type) or (
+                _("no seat left") if holding.pk in full else ""
+            )
+        switches.append((holding, holding.pk in held, reason))
+    return {"member": member, "switches": switches}
 
 
 def _attach_licenses(members, catalog):

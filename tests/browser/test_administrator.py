@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from licensing.models import Assignment, Event
 from tests.browser.conftest import BROWSER_TEST
+from tests.factories import AssignmentFactory
 
 pytestmark = BROWSER_TEST
 
@@ -67,17 +68,20 @@ def test_assign_without_seat_left_shows_message(open_page, demo):
     page = open_page(demo["administrator"])
     card = open_card(page, "virtual-fax")
     card.get_by_label("Find an active member").fill("turing")
-    page.get_by_role("button", name="Assign Virtual Fax to Alan Turing").click()
-    expect(page.locator("#license-virtual-fax .alert-success")).to_be_visible()
+    assign = page.get_by_role("button", name="Assign Virtual Fax to Alan Turing")
+    expect(assign).to_be_visible()
+    # Another administrator takes the last seat while this page is open.
+    AssignmentFactory(holding=demo["fax"], member=demo["others"][1])
 
-    page.locator("#license-virtual-fax").get_by_label("Find an active member").fill(
-        "piaf"
-    )
-    page.get_by_role("button", name="Assign Virtual Fax to Édith Piaf").click()
+    assign.click()
 
-    expect(page.locator("#license-virtual-fax [role=alert]")).to_contain_text(
+    expect(card.locator("[role=alert]")).to_contain_text(
         "No Virtual Fax seats remaining (2 of 2 in use)"
     )
+    expect(card).to_contain_text(
+        "All 2 seats in use. Remove Virtual Fax from a member to free a seat."
+    )
+    expect(card.get_by_label("Find an active member")).to_have_count(0)
     assert Assignment.objects.filter(holding=demo["fax"]).count() == 2
 
 

@@ -55,7 +55,8 @@ def screenshot_open_card(page, path):
     """Save Settings > Licenses with the Virtual Fax card open."""
     page.goto("/settings/licenses/")
     page.locator("#license-virtual-fax summary").click()
-    # The card's body arrives after it opens.
-    page.locator("#license-virtual-fax form[role=search]").wait_for()
+    # The card's body arrives after it opens, in place of the placeholder
+    # that loads it.
+    page.locator("#license-virtual-fax .card-body:not([hx-get])").wait_for()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=path, full_page=True, animations="disabled")

@@ -609,6 +609,24 @@ def test_settings_card_full_text(administrator_client, organization):
     [card_state] = response.context["cards"]
     assert card_state.is_full
     assert not card_state.is_low
+    # No member is offered: no search box and no Assign buttons.
+    assert 'role="search"' not in card
+    assert "Assign Virtual Fax to" not in card
+    assert "choices" not in response.context
+
+
+def test_settings_card_with_a_seat_left_offers_members(
+    administrator_client, organization
+):
+    license_type = LicenseTypeFactory(name="Virtual Fax")
+    holding = holding_with(organization, license_type, quantity=5, in_use=4)
+    UserFactory(organization=organization, full_name="Alan Turing")
+
+    response = administrator_client.get(SETTINGS_URL, {"open": holding.pk})
+
+    card = card_html(response.content.decode(), license_type)
+    assert 'role="search"' in card
+    assert "Assign Virtual Fax to Alan Turing" in card
 
 
 # Seats left: the Settings menu badge

@@ -61,14 +61,20 @@ def oob_badges_tag(content, member):
     return match.group()
 
 
-def switch_state(content, member, holding):
-    """Return whether the panel's switch is checked, or None without a switch."""
+def switch_tag(content, member, holding):
+    """Return the panel's switch for the holding, or None without one."""
     match = re.search(
         rf'<input [^>]*name="assigned" [^>]*id="switch-{member.pk}-{holding.pk}"'
-        r"( checked)?>",
+        r"[^>]*>",
         content,
     )
-    return None if match is None else bool(match.group(1))
+    return None if match is None else match.group()
+
+
+def switch_state(content, member, holding):
+    """Return whether the panel's switch is checked, or None without a switch."""
+    tag = switch_tag(content, member, holding)
+    return None if tag is None else " checked" in tag
 
 
 def holder_ids(holding):
@@ -638,6 +644,40 @@ def test_switch_without_seats_is_conflict(
     assert 'hx-swap-oob="true"' in oob_badges_tag(content, grace)
     assert holder_ids(fax) == before
     assert not Event.objects.exists()
+
+
+def test_panel_disables_switches_that_cannot_be_switched_on(
+    administrator_client, organization, grace, fax
+):
+    AssignmentFactory.create_batch(5, holding=fax)
+    elsewhere = HoldingFactory(
+        organization=organization,
+        license_type=LicenseTypeFactory(name="Elsewhere", regions=["US"]),
+    )
+    spare = HoldingFactory(organization=organization, quantity=5)
+
+    response = administrator_client.get(panel_url(grace), headers=HTMX)
+
+    content = response.content.decode()
+    assert " disabled" in switch_tag(content, grace, fax)
+    assert "Virtual Fax <span" in content
+    assert "(no seat left)" in content
+    assert " disabled" in switch_tag(content, grace, elsewhere)
+    assert "(Not available in your region)" in content
+    assert " disabled" not in switch_tag(content, grace, spare)
+
+
+def test_panel_keeps_held_switch_of_full_holding_enabled(
+    administrator_client, grace, fax
+):
+    AssignmentFactory(holding=fax, member=grace)
+    AssignmentFactory.create_batch(4, holding=fax)
+
+    response = administrator_client.get(panel_url(grace), headers=HTMX)
+
+    tag = switch_tag(response.content.decode(), grace, fax)
+    assert " checked" in tag
+    assert " disabled" not in tag
 
 
 def test_switch_rejected_without_htmx_shows_page(administrator_client, grace, fax):
