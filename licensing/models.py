@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -240,6 +241,11 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+# The largest integer PostgreSQL stores in an integer column. SQLite would
+# store more; the same limit keeps both databases accepting the same values.
+MAX_SEATS = 2_147_483_647
+
+
 class HoldingQuerySet(models.QuerySet):
     def with_in_use(self):
         """Annotate `in_use`, the holding's assignments, counted per row.
@@ -275,10 +281,12 @@ class Holding(models.Model):
     quantity = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(MAX_SEATS)],
         help_text=gettext_lazy("Seats bought. Leave empty for unlimited."),
     )
     low_seat_threshold = models.PositiveIntegerField(
         default=2,
+        validators=[MaxValueValidator(MAX_SEATS)],
         help_text=gettext_lazy(
             "Warn administrators when this many seats or fewer remain."
         ),
