@@ -257,6 +257,13 @@ class MemberAutocomplete(AutocompleteSelect):
     def get_url(self):
         return f"{super().get_url()}?{urlencode({'holding': self.holding_id})}"
 
+    def optgroups(self, name, value, attr=None):
+        # Django looks the posted values up as ids to show them again; a value
+        # such as "abc" would raise there, while the form already says it is
+        # not a member.
+        ids = [item for item in value if str(item).isdecimal()]
+        return super().optgroups(name, ids, attr)
+
 
 class AssignmentAddForm(forms.ModelForm):
     """Assign a seat from the admin through the service layer.

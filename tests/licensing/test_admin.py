@@ -355,6 +355,20 @@ def test_assignment_add_rejects_other_organization_member(support_client, holdin
     assert not Event.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["abc", "12abc", "-1", "1.5"])
+def test_assignment_add_rejects_member_that_is_not_an_id(
+    support_client, holding, value
+):
+    response = support_client.post(
+        f"{ASSIGNMENT_ADD_URL}?holding={holding.pk}",
+        {"holding": holding.pk, "member": value},
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assert response.context["adminform"].form.errors["member"]
+    assert not Event.objects.exists()
+
+
 def test_assignment_add_rejects_inactive_member(support_client, organization, holding):
     inactive = UserFactory(organization=organization, is_active=False)
 
