@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from licensing.forms import SHOWN_VALUE_LENGTH
+from licensing.forms import shown_value
 
 logger = logging.getLogger(__name__)
 
@@ -25,16 +25,18 @@ def set_language(request):
     applies on every later request and device, and in the language cookie,
     which is all an anonymous visitor gets.
     """
-    language = request.POST.get("language", "")
+    posted = request.POST.get("language", "")
+    # Language tags ignore case: fr-CA, fr_CA and fr-ca name the same one.
+    language = translation.to_language(posted)
     languages = dict(settings.LANGUAGES)
     if language not in languages:
         logger.info(
             "language rejected user=%s value=%r",
             request.user.pk,
-            language[:SHOWN_VALUE_LENGTH],
+            shown_value(posted),
         )
         return HttpResponseBadRequest(
-            _invalid_language_message(language, languages),
+            _invalid_language_message(posted, languages),
             content_type="text/plain; charset=utf-8",
         )
     user = request.user
@@ -57,9 +59,6 @@ def set_language(request):
 
 
 def _invalid_language_message(language: str, languages: dict[str, str]) -> str:
-    shown_value = language
-    if len(shown_value) > SHOWN_VALUE_LENGTH:
-        shown_value = shown_value[:SHOWN_VALUE_LENGTH] + "…"
     choices = ", ".join(f"{code} ({name})" for code, name in languages.items())
     if not language:
         return gettext("The language is missing. Choose one of: %(choices)s.") % {
@@ -67,7 +66,7 @@ def _invalid_language_message(language: str, languages: dict[str, str]) -> str:
         }
     return gettext(
         "“%(value)s” is not a language of the portal. Choose one of: %(choices)s."
-    ) % {"value": shown_value, "choices": choices}
+    ) % {"value": shown_value(language), "choices": choices}
 
 
 def _next_url(request) -> str:
