@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from licensing import services as licensing_services
 from licensing.admin import HoldingInline, save_holding_formset
+from licensing.forms import QuotedModelChoiceField
 from licensing.models import Event, Holding, LicenseType
 
 from . import services
@@ -54,8 +55,18 @@ class AdministratorFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UncheckedModelChoiceField(forms.ModelChoiceField):
+    """A model select whose posted value the form leaves as it is."""
+
+    def clean(self, value):
+        return value
+
+
 class AssignLicenseActionForm(admin.helpers.ActionForm):
-    license_type = forms.ModelChoiceField(
+    # The action checks the license type and names a bad value. Checked here,
+    # a bad value would make the whole action form invalid, and Django would
+    # answer only "No action selected".
+    license_type = UncheckedModelChoiceField(
         queryset=LicenseType.objects.all(),
         required=False,
         empty_label=gettext_lazy("License type to assign…"),
@@ -256,11 +267,21 @@ class UserAdmin(BaseUserAdmin):
         permissions=["change"],
     )
     def assign_license_type(self, request, queryset):
-        license_type = (
-            AssignLicenseActionForm(request.POST)
-            .fields["license_type"]
-            .clean(request.POST.get("license_type") or None)
+        chosen = QuotedModelChoiceField(
+            queryset=LicenseType.objects.all(),
+            required=False,
+            error_messages={
+                "invalid_choice": gettext_lazy(
+                    "“%(value)s” is not a license type of the catalog. Choose one "
+                    "beside the action. Nothing was changed."
+                )
+            },
         )
+        try:
+            license_type = chosen.clean(request.POST.get("license_type") or None)
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], messages.ERROR)
+            return
         if license_type is None:
             self.message_user(
                 request,

@@ -13,6 +13,15 @@ SEARCH_MAX_LENGTH = 150
 SHOWN_VALUE_LENGTH = 24
 
 
+def shown_value(value) -> str:
+    """Return a posted value as messages quote it: cut to 24 characters, with
+    an ellipsis where it was cut."""
+    value = str(value)
+    if len(value) > SHOWN_VALUE_LENGTH:
+        return f"{value[:SHOWN_VALUE_LENGTH]}…"
+    return value
+
+
 def clean_search(text: str) -> str:
     """Return search text fit for a query: trimmed, without NUL, at most 150 long.
 
@@ -23,6 +32,36 @@ def clean_search(text: str) -> str:
     return text.strip()[:SEARCH_MAX_LENGTH]
 
 
+class SearchField(forms.CharField):
+    """Search text, cleaned by clean_search. A NUL character is dropped rather
+    than refused, as no name or email contains one."""
+
+    def to_python(self, value):
+        return clean_search(super().to_python(value))
+
+
+class QuotesShortValue:
+    """For a field whose messages quote the posted value as %(value)s: quote
+    at most 24 characters of it (shown_value)."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except forms.ValidationError as error:
+            for item in error.error_list:
+                if item.params and "value" in item.params:
+                    item.params["value"] = shown_value(item.params["value"])
+            raise
+
+
+class QuotedChoiceField(QuotesShortValue, forms.ChoiceField):
+    pass
+
+
+class QuotedModelChoiceField(QuotesShortValue, forms.ModelChoiceField):
+    pass
+
+
 class SeatChangeForm(forms.Form):
     """The member an administrator assigns a license to or removes it from."""
 
@@ -31,37 +70,30 @@ class SeatChangeForm(forms.Form):
             "required": gettext_lazy(
                 "No member was chosen. Choose a member from the list."
             ),
+            "null_characters_not_allowed": gettext_lazy(
+                "The member id contains a NUL character. Choose a member from the list."
+            ),
         },
     )
     # The search text of the member list, kept so that the refreshed card
-    # shows the same matches. clean_search drops NUL characters, so Django's
-    # validator that rejects them is left out.
-    q = forms.CharField(required=False, strip=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].validators = []
+    # shows the same matches.
+    q = SearchField(required=False)
 
     def clean_member(self):
         value = self.cleaned_data["member"]
         member_id = parse_id(value)
         if member_id is None:
-            if len(value) > SHOWN_VALUE_LENGTH:
-                value = f"{value[:SHOWN_VALUE_LENGTH]}…"
             raise forms.ValidationError(
                 _("“%(value)s” is not a member id. Choose a member from the list.")
-                % {"value": value}
+                % {"value": shown_value(value)}
             )
         return member_id
-
-    def clean_q(self):
-        return clean_search(self.cleaned_data["q"])
 
 
 class HistoryFilterForm(forms.Form):
     """Filters of Settings > History; both are optional."""
 
-    license_type = forms.ModelChoiceField(
+    license_type = QuotedModelChoiceField(
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All license types"),
@@ -73,7 +105,7 @@ class HistoryFilterForm(forms.Form):
             )
         },
     )
-    member = forms.ModelChoiceField(
+    member = QuotedModelChoiceField(
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All members"),
@@ -100,8 +132,8 @@ NO_EXTRA_LICENSE = "none"
 class MemberFilterForm(forms.Form):
     """Search and filters of Settings > Members; all optional."""
 
-    q = forms.CharField(required=False, label=gettext_lazy("Search"))
-    license = forms.ChoiceField(
+    q = SearchField(required=False, label=gettext_lazy("Search"))
+    license = QuotedChoiceField(
         required=False,
         label=gettext_lazy("License"),
         widget=forms.Select(attrs={"class": "form-select"}),
@@ -126,9 +158,6 @@ class MemberFilterForm(forms.Form):
             "Choose one from the list."
         )
 
-    def clean_q(self):
-        return clean_search(self.cleaned_data["q"])
-
     def clean_license(self):
         value = self.cleaned_data["license"]
         return self.holdings.get(value, value)
@@ -151,15 +180,16 @@ class BulkChangeForm(forms.Form):
 
     ASSIGN, REMOVE = "assign", "remove"
 
-    action = forms.ChoiceField(
+    action = QuotedChoiceField(
         choices=[(ASSIGN, gettext_lazy("Assign")), (REMOVE, gettext_lazy("Remove"))],
         error_messages={
+            "required": gettext_lazy("The action is missing. Choose assign or remove."),
             "invalid_choice": gettext_lazy(
                 "“%(value)s” is not an action. Choose assign or remove."
-            )
+            ),
         },
     )
-    holding = forms.ChoiceField(
+    holding = QuotedChoiceField(
         error_messages={
             "required": gettext_lazy("Choose the license type to assign or remove."),
             "invalid_choice": gettext_lazy(
@@ -190,7 +220,7 @@ class BulkChangeForm(forms.Form):
         if invalid:
             raise forms.ValidationError(
                 _("“%(value)s” is not a member id. Select members from the list.")
-                % {"value": invalid[0][:SHOWN_VALUE_LENGTH]}
+                % {"value": shown_value(invalid[0])}
             )
         found = set(self.members.filter(pk__in=ids).values_list("pk", flat=True))
         unknown = [id_ for id_ in ids if id_ not in found]

@@ -389,6 +389,11 @@ CASES = {
         400,
         f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” is not a member id",
     ),
+    "assign-member-id-with-nul": Case(
+        assign(lambda d: {"member": "1\x00"}),
+        400,
+        "The member id contains a NUL character. Choose a member from the list.",
+    ),
     "assign-member-id-unknown": Case(
         assign(lambda d: {"member": UNKNOWN_ID}), 404, UNKNOWN_ID
     ),
@@ -507,7 +512,7 @@ CASES = {
     "bulk-member-id-beyond-int-conversion-limit": Case(
         bulk(bulk_form(member=[HUGE_ID])),
         400,
-        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}” is not a member id.",
+        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” is not a member id.",
     ),
     "bulk-member-of-other-organization": Case(
         bulk(bulk_form(member=[OTHER_MEMBER_ID])),
@@ -535,6 +540,22 @@ CASES = {
         400,
         "“explode” is not an action.",
     ),
+    "bulk-action-missing": Case(
+        bulk(lambda d: {"holding": d.holding.pk, "member": [d.newcomer.pk]}),
+        400,
+        "The action is missing. Choose assign or remove.",
+    ),
+    "bulk-action-huge": Case(
+        bulk(lambda d: bulk_form(action="x" * 5_000, member=[d.newcomer.pk])(d)),
+        400,
+        f"“{'x' * SHOWN_VALUE_LENGTH}…” is not an action.",
+    ),
+    "bulk-holding-huge": Case(
+        bulk(lambda d: bulk_form(holding=HUGE_ID, member=[d.newcomer.pk])(d)),
+        400,
+        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” is not a license type your "
+        "organization holds.",
+    ),
     "bulk-no-member-selected": Case(
         bulk(bulk_form()),
         400,
@@ -555,6 +576,16 @@ CASES = {
         portal_get("licensing:members", lambda d: {"license": "abc"}),
         400,
         "“abc” is not a license type your organization holds.",
+    ),
+    "members-filter-license-huge": Case(
+        portal_get("licensing:members", lambda d: {"license": "y" * 5_000}),
+        400,
+        f"“{'y' * SHOWN_VALUE_LENGTH}…” is not a license type your organization holds.",
+    ),
+    "history-filter-member-huge": Case(
+        portal_get("licensing:history", lambda d: {"member": HUGE_ID}),
+        400,
+        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” is not a member of your organization.",
     ),
     "history-filter-member-not-a-number": Case(
         portal_get("licensing:history", lambda d: {"member": "abc"}),
@@ -608,6 +639,15 @@ CASES = {
         ),
         FORM_ERROR,
         "9" * 30,
+    ),
+    "admin-holding-quantity-beyond-postgresql-integer": Case(
+        admin_change(
+            "admin:licensing_holding_change",
+            lambda d: d.holding,
+            lambda d: {"quantity": "99999999999999"},
+        ),
+        FORM_ERROR,
+        "The quantity 99999999999999 is too large: enter at most 2147483647.",
     ),
     "admin-assignment-twice": Case(
         admin_post(
@@ -672,6 +712,18 @@ CASES = {
         user_action("assign_license_type", lambda d: [d.newcomer]),
         FORM_ERROR,
         "Choose a license type beside the action, then run it again.",
+    ),
+    "admin-action-assign-license-type-not-a-number": Case(
+        user_action("assign_license_type", lambda d: [d.newcomer], lambda d: "abc"),
+        FORM_ERROR,
+        "“abc” is not a license type of the catalog. Choose one beside the action.",
+    ),
+    "admin-action-assign-license-type-unknown": Case(
+        user_action(
+            "assign_license_type", lambda d: [d.newcomer], lambda d: UNKNOWN_ID
+        ),
+        FORM_ERROR,
+        f"“{UNKNOWN_ID}” is not a license type of the catalog.",
     ),
     "admin-action-assign-automatic-license": Case(
         user_action(
@@ -812,10 +864,10 @@ CASES = {
     ),
     "language-locale-name": Case(
         portal_post(
-            "set_language", lambda d: [], lambda d: {"language": "fr_CA"}, htmx=False
+            "set_language", lambda d: [], lambda d: {"language": "fr_FR"}, htmx=False
         ),
         400,
-        "“fr_CA” is not a language of the portal.",
+        "“fr_FR” is not a language of the portal.",
     ),
     "language-with-nul": Case(
         portal_post(

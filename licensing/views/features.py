@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 
-from ..capabilities import Catalog, usable_capabilities
+from ..capabilities import Catalog, held_license_types, usable_capabilities
+from ..forms import shown_value
 from ..models import Holding, seat_alerts
 from .licenses import card_url
 
@@ -113,35 +114,62 @@ def organization_seat_alerts(organization) -> dict[str, int]:
 
 @require_GET
 def feature_page(request, feature):
-    feature = FEATURES.get(feature)
+    slug, feature = feature, FEATURES.get(feature)
     if feature is None:
-        raise Http404(_("No such app."))
-    if feature.capability in usable_capabilities(
-        request.user, Catalog.for_request(request)
-    ):
+        # 404.html shows messages that contain "was not found".
+        raise Http404(_("App “%(name)s” was not found.") % {"name": shown_value(slug)})
+    catalog = Catalog.for_request(request)
+    if feature.capability in usable_capabilities(request.user, catalog):
         return render(request, "licensing/feature.html", {"feature": feature})
     logger.warning("feature denied user=%s feature=%s", request.user.pk, feature.slug)
-    granting = Catalog.for_request(request).types_granting(feature.capability)
+    return render(
+        request,
+        "licensing/feature.html",
+        {"feature": feature, "denied": True, **_denied_context(request, feature)},
+        status=403,
+    )
+
+
+def _denied_context(request, feature):
+    """Say why the viewer cannot open the app and what would open it."""
+    user, catalog = request.user, Catalog.for_request(request)
+    granting = catalog.types_granting(feature.capability)
+    held = {license_type.pk for license_type in held_license_types(user, catalog)}
+    for license_type in granting:
+        if license_type.pk in held:
+            # Held but unavailable to the organization, so it grants nothing.
+            return {
+                "held_unavailable": license_type,
+                "unavailable_reason": catalog.unavailable_reason(license_type),
+            }
+    available = [t for t in granting if not catalog.unavailable_reason(t)]
     context = {
-        "feature": feature,
-        "denied": True,
         # The catalog's names, in the viewer's language.
         "licenses": get_text_list([t.display_name for t in granting], _("or")),
+        "unavailable_reason": (
+            catalog.unavailable_reason(granting[0])
+            if granting and not available
+            else ""
+        ),
     }
-    if request.user.is_administrator:
-        # She can assign it to herself: point at the first card that grants it.
-        holding = (
+    if context["unavailable_reason"] or not user.organization_id:
+        return context
+    if user.is_administrator:
+        # She can assign it to herself: point at a card with a seat left, or
+        # else at a full one, where she can free a seat.
+        holdings = sorted(
             Holding.objects.filter(
-                organization_id=request.user.organization_id,
-                license_type__in=granting,
+                organization_id=user.organization_id, license_type__in=available
             )
-            .select_related("license_type")
-            .first()
+            .with_in_use()
+            .select_related("license_type"),
+            key=lambda holding: holding.is_full,
         )
-        context["card_url"] = holding and card_url(holding)
-        context["holding"] = holding
-    elif request.user.organization_id:
+        if holdings:
+            context["holding"] = holdings[0]
+            context["card_url"] = card_url(holdings[0])
+    else:
         context["administrators"] = User.objects.filter(
-            organization_id=request.user.organization_id
+            organization_id=user.organization_id
         ).administrators()
-    return render(request, "licensing/feature.html", context, status=403)
+    return context

@@ -196,6 +196,7 @@ def find_member_choices(holding, search):
 
 @administrator_required
 @require_GET
+@vary_on_headers("HX-Request")
 def organization_licenses(request):
     organization = request.user.organization
     open_holding = None

@@ -21,9 +21,9 @@ from .. import services
 from ..capabilities import Catalog
 from ..forms import (
     NO_EXTRA_LICENSE,
-    SHOWN_VALUE_LENGTH,
     BulkChangeForm,
     MemberFilterForm,
+    shown_value,
 )
 from ..models import Assignment, Holding
 from .access import administrator_required, get_in_organization
@@ -96,10 +96,10 @@ def change_member_license(request, member_id):
             error = _(
                 "“%(value)s” is not a license type held by your organization. "
                 "Choose one of the switches."
-            ) % {"value": raw_holding[:SHOWN_VALUE_LENGTH]}
+            ) % {"value": shown_value(raw_holding)}
         else:
             error = _("The license type is missing. Choose one of the switches.")
-        return _render_panel(request, member, panel_error=error, status=400)
+        return _panel_error(request, member, error, status=400)
     holding = get_in_organization(
         request, Holding.objects.select_related("license_type"), holding_id
     )
@@ -126,21 +126,10 @@ def change_member_license(request, member_id):
             error,
         )
         redundant = isinstance(error, services.RedundantLicense)
-        if not request.htmx:
-            holdings = _holdings(request.user.organization)
-            return _render_members(
-                request,
-                MemberFilterForm(QueryDict(), holdings=holdings),
-                holdings,
-                open_member=member,
-                panel_error=str(error),
-                confirm_holding=holding if redundant else None,
-                status=409,
-            )
-        return _render_panel(
+        return _panel_error(
             request,
             member,
-            panel_error=str(error),
+            str(error),
             confirm_holding=holding if redundant else None,
             status=409,
         )
@@ -291,6 +280,29 @@ def _render_members(
     if request.htmx and not request.htmx.history_restore_request:
         template = f"{MEMBERS_TEMPLATE}#results"
     return render(request, template, context, status=status)
+
+
+def _panel_error(request, member, error, *, confirm_holding=None, status):
+    """Answer a refused change: the panel for htmx, else the whole page with
+    the member's panel open."""
+    if request.htmx:
+        return _render_panel(
+            request,
+            member,
+            panel_error=error,
+            confirm_holding=confirm_holding,
+            status=status,
+        )
+    holdings = _holdings(request.user.organization)
+    return _render_members(
+        request,
+        MemberFilterForm(QueryDict(), holdings=holdings),
+        holdings,
+        open_member=member,
+        panel_error=error,
+        confirm_holding=confirm_holding,
+        status=status,
+    )
 
 
 def _render_panel(

@@ -173,7 +173,7 @@ def test_feature_denied_without_administrators(catalog, member):
     assert response.status_code == 403, response.content.decode()
     assertContains(
         response,
-        "Your company has no administrator yet: contact your provider's support.",
+        "Your organization has no administrator yet: contact your provider's support.",
         status_code=403,
     )
 
@@ -218,11 +218,76 @@ def test_feature_denied_administrator_without_holding(catalog, grace):
     assert response.status_code == 403, response.content.decode()
     assertContains(
         response,
-        "Your company holds no seats of Virtual Fax: contact your provider's "
+        "Your organization holds no seats of Virtual Fax: contact your provider's "
         "support to buy some.",
         status_code=403,
     )
     assertNotContains(response, "/settings/licenses/?open=", status_code=403)
+
+
+def test_feature_denied_administrator_is_told_to_free_a_seat(catalog, grace):
+    holding = holding_of(grace.organization, catalog["virtual-fax"])
+    AssignmentFactory.create_batch(holding.quantity, holding=holding)
+
+    response = signed_in(grace).get(feature_url("fax"))
+
+    assertContains(
+        response,
+        "All seats of Virtual Fax are in use: remove it from a member to free one "
+        "for yourself.",
+        status_code=403,
+    )
+    assertContains(
+        response,
+        f'href="/settings/licenses/?open={holding.pk}#license-virtual-fax"',
+        status_code=403,
+    )
+    assertNotContains(response, "you can assign it to yourself", status_code=403)
+
+
+def test_feature_denied_administrator_links_card_with_a_seat_left(catalog, grace):
+    agent = holding_of(grace.organization, catalog["call-queue-agent"])
+    AssignmentFactory.create_batch(agent.quantity, holding=agent)
+    supervisor = holding_of(grace.organization, catalog["call-queue-supervisor"])
+
+    response = signed_in(grace).get(feature_url("call-queues"))
+
+    assertContains(
+        response, "As an administrator, you can assign it to yourself.", status_code=403
+    )
+    assertContains(
+        response, f"/settings/licenses/?open={supervisor.pk}#", status_code=403
+    )
+    assertNotContains(response, f"?open={agent.pk}#", status_code=403)
+
+
+@pytest.mark.parametrize("viewer", ["grace", "member"])
+def test_feature_denied_outside_rollout_says_so(catalog, grace, member, viewer):
+    holding_of(grace.organization, catalog["ai-assistant"])
+
+    response = signed_in({"grace": grace, "member": member}[viewer]).get(
+        feature_url("ai")
+    )
+
+    assertContains(
+        response,
+        "Not yet available for your organization: AI Assistant cannot be assigned.",
+        status_code=403,
+    )
+    assertNotContains(response, "/settings/licenses/?open=", status_code=403)
+    assertNotContains(response, "mailto:", status_code=403)
+    assertNotContains(response, "to buy some", status_code=403)
+
+
+def test_feature_denied_support_staff_hold_no_licenses(catalog):
+    response = signed_in(SupportStaffFactory()).get(feature_url("fax"))
+
+    assertContains(
+        response,
+        "Support staff belong to no organization, so they hold no licenses.",
+        status_code=403,
+    )
+    assertNotContains(response, "no administrator yet", status_code=403)
 
 
 def test_call_queues_open_with_supervisor(catalog, member):
@@ -252,7 +317,14 @@ def test_ai_page_needs_rollout(catalog, organization, member, grace):
     after = client.get(feature_url("ai"))
 
     assert before.status_code == 403, before.content.decode()
-    assertContains(before, "Grace Hopper", status_code=403)
+    # He holds it already: asking an administrator would not help.
+    assertContains(before, "AI needs AI Assistant, which you hold.", status_code=403)
+    assertContains(
+        before,
+        "Not yet available for your organization: it gives you nothing for now.",
+        status_code=403,
+    )
+    assertNotContains(before, "Grace Hopper", status_code=403)
     assert navigation_features(before) == []
     assert after.status_code == 200, after.content.decode()
     assert navigation_features(after) == ["ai"]
@@ -276,7 +348,7 @@ def test_unknown_feature_is_not_found(catalog, member, slug):
 
     response = signed_in(member).get(feature_url(slug))
 
-    assert response.status_code == 404, response.content.decode()
+    assertContains(response, f"App “{slug}” was not found.", status_code=404)
 
 
 def test_feature_page_rejects_post(catalog, member):

@@ -735,6 +735,17 @@ def test_member_choices_varies_on_htmx_header(
     assert "HX-Request" in vary_headers(response)
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_licenses_page_varies_on_htmx_header(administrator_client, holding, htmx):
+    # With htmx and an open card, the answer is that card only.
+    response = administrator_client.get(
+        SETTINGS_URL, {"open": holding.pk}, headers=HTMX if htmx else {}
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assert "HX-Request" in vary_headers(response)
+
+
 # Member search
 
 
