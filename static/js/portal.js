@@ -70,7 +70,7 @@
 
 // htmx pushes filtered URLs (Members) into the address bar without reloading
 // the page, so the language form sends the address shown now, not the one the
-// page was first served at. A page that answered a POST leaves `next` empty,
+// page was first served at. A page returned for a POST leaves `next` empty,
 // because its address is the form's target.
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("[data-language-form]");
