@@ -444,7 +444,20 @@ CASES = {
     "licenses-open-id-beyond-int-conversion-limit": Case(
         portal_get("licensing:organization_licenses", lambda d: {"open": HUGE_ID}),
         200,
-        "Virtual Fax",
+        f"“{HUGE_ID[:SHOWN_VALUE_LENGTH]}…” names no license your organization "
+        "holds. Open one from the list below.",
+    ),
+    "licenses-open-not-a-number": Case(
+        portal_get("licensing:organization_licenses", lambda d: {"open": "abc"}),
+        200,
+        "“abc” names no license your organization holds",
+    ),
+    "licenses-open-holding-of-other-organization": Case(
+        portal_get(
+            "licensing:organization_licenses", lambda d: {"open": OTHER_HOLDING_ID}
+        ),
+        200,
+        f"“{OTHER_HOLDING_ID}” names no license your organization holds",
     ),
     # Settings > Members: one member's panel. Ids in the path get the
     # generic 404 page: the address bar already shows the value.

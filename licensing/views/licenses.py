@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -23,7 +24,7 @@ from .. import services
 from ..capabilities import Catalog, describe_removal
 from ..charts import UsageChart, usage_charts
 from ..exports import write_assignments_csv
-from ..forms import SeatChangeForm, clean_search
+from ..forms import SeatChangeForm, clean_search, shown_value
 from ..models import Assignment, Holding, LicenseType, seat_alerts
 from .access import administrator_required, get_in_organization
 
@@ -200,11 +201,22 @@ def find_member_choices(holding, search):
 def organization_licenses(request):
     organization = request.user.organization
     open_holding = None
-    if (holding_id := parse_id(request.GET.get("open", ""))) is not None:
+    requested = request.GET.get("open", "")
+    if (holding_id := parse_id(requested)) is not None:
         open_holding = (
             Holding.objects.filter(pk=holding_id, organization=organization)
             .select_related("license_type", "organization")
             .first()
+        )
+    if requested and open_holding is None:
+        # A stale bookmark, say: show the page, and say why no card is open.
+        messages.warning(
+            request,
+            _(
+                "“%(value)s” names no license your organization holds. Open one "
+                "from the list below."
+            )
+            % {"value": shown_value(requested)},
         )
     search = clean_search(request.GET.get("q", ""))
     return _render_licenses(request, open_holding=open_holding, search=search)
