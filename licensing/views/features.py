@@ -114,10 +114,12 @@ def organization_seat_alerts(organization) -> dict[str, int]:
 
 @require_GET
 def feature_page(request, feature):
-    slug, feature = feature, FEATURES.get(feature)
-    if feature is None:
+    if feature not in FEATURES:
         # 404.html shows messages that contain "was not found".
-        raise Http404(_("App “%(name)s” was not found.") % {"name": shown_value(slug)})
+        raise Http404(
+            _("App “%(name)s” was not found.") % {"name": shown_value(feature)}
+        )
+    feature = FEATURES[feature]
     catalog = Catalog.for_request(request)
     if feature.capability in usable_capabilities(request.user, catalog):
         return render(request, "licensing/feature.html", {"feature": feature})
