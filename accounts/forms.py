@@ -7,8 +7,8 @@ from .models import User
 class SignInForm(auth_forms.AuthenticationForm):
     """Django's sign-in form, with a message that fits sign-in by email.
 
-    Django's own message says that both fields are case-sensitive, but the
-    email address is matched regardless of case (UserManager).
+    Django's own message states that both fields are case-sensitive, but
+    the email address is matched regardless of case (UserManager).
     """
 
     error_messages = auth_forms.AuthenticationForm.error_messages | {

@@ -259,8 +259,8 @@ class MemberAutocomplete(AutocompleteSelect):
 
     def optgroups(self, name, value, attr=None):
         # Django looks the posted values up as ids to show them again; a value
-        # such as "abc" would raise there, while the form already says it is
-        # not a member.
+        # such as "abc" would raise there, while the form already reports it
+        # as not a member.
         ids = [item for item in value if str(item).isdecimal()]
         return super().optgroups(name, ids, attr)
 

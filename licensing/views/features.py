@@ -133,8 +133,8 @@ def feature_page(request, feature):
 
 
 def _denied_context(request, feature):
-    """Return the context that says why the viewer cannot open the app and
-    what would open it."""
+    """Return the context that explains why the viewer cannot open the app
+    and what would open it."""
     user, catalog = request.user, Catalog.for_request(request)
     granting = catalog.types_granting(feature.capability)
     held = {license_type.pk for license_type in held_license_types(user, catalog)}

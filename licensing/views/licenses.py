@@ -209,7 +209,8 @@ def organization_licenses(request):
             .first()
         )
     if requested and open_holding is None:
-        # A stale bookmark, say: show the page, and say why no card is open.
+        # A stale bookmark, for example: show the page with a warning that
+        # explains why no card is open.
         messages.warning(
             request,
             _(

@@ -283,7 +283,7 @@ def _render_members(
 
 
 def _panel_error(request, member, error, *, confirm_holding=None, status):
-    """Answer a refused change: the panel for htmx, else the whole page with
+    """Render a rejected change: the panel for htmx, else the whole page with
     the member's panel open."""
     if request.htmx:
         return _render_panel(

@@ -102,9 +102,7 @@ def test_language_tag_in_any_case_accepted(member_client, member, value):
     assert member.language == "fr-ca"
 
 
-def test_menu_after_a_post_returns_to_the_referring_page(
-    administrator_client, organization
-):
+def test_language_after_post_uses_referer(administrator_client, organization):
     holding = HoldingFactory(organization=organization)
     # A browser without JavaScript posts the assign form; the answer's address
     # is the form's target, which takes no GET.

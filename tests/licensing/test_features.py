@@ -225,7 +225,7 @@ def test_feature_denied_administrator_without_holding(catalog, grace):
     assertNotContains(response, "/settings/licenses/?open=", status_code=403)
 
 
-def test_feature_denied_administrator_is_told_to_free_a_seat(catalog, grace):
+def test_denied_administrator_full_holding(catalog, grace):
     holding = holding_of(grace.organization, catalog["virtual-fax"])
     AssignmentFactory.create_batch(holding.quantity, holding=holding)
 
@@ -245,7 +245,7 @@ def test_feature_denied_administrator_is_told_to_free_a_seat(catalog, grace):
     assertNotContains(response, "you can assign it to yourself", status_code=403)
 
 
-def test_feature_denied_administrator_links_card_with_a_seat_left(catalog, grace):
+def test_denied_administrator_card_with_seat(catalog, grace):
     agent = holding_of(grace.organization, catalog["call-queue-agent"])
     AssignmentFactory.create_batch(agent.quantity, holding=agent)
     supervisor = holding_of(grace.organization, catalog["call-queue-supervisor"])

@@ -737,7 +737,7 @@ def test_member_choices_varies_on_htmx_header(
 
 @pytest.mark.parametrize("htmx", [True, False])
 def test_licenses_page_varies_on_htmx_header(administrator_client, holding, htmx):
-    # With htmx and an open card, the answer is that card only.
+    # With htmx and an open card, the response is that card only.
     response = administrator_client.get(
         SETTINGS_URL, {"open": holding.pk}, headers=HTMX if htmx else {}
     )
